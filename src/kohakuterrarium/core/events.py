@@ -66,13 +66,19 @@ class TriggerEvent:
         return content_text(self.content)
 
 
-def create_user_input_event(content: Any, source: str = "programmatic", **context: Any) -> TriggerEvent:
+def create_user_input_event(
+    content: Any, source: str = "programmatic", **context: Any
+) -> TriggerEvent:
     """A user_input event."""
     return TriggerEvent(EventType.USER_INPUT, content, {"source": source, **context}, source=source)
 
 
 def create_tool_complete_event(
-    job_id: str, content: Any, exit_code: int | None = None, error: str | None = None, **context: Any
+    job_id: str,
+    content: Any,
+    exit_code: int | None = None,
+    error: str | None = None,
+    **context: Any,
 ) -> TriggerEvent:
     """A tool_complete event reporting a background job."""
     ctx = {"exit_code": exit_code, "error": error, **context}

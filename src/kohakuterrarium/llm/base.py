@@ -124,9 +124,7 @@ class ToolSchema:
 
     name: str
     description: str
-    parameters: dict[str, Any] = field(
-        default_factory=lambda: {"type": "object", "properties": {}}
-    )
+    parameters: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
 
     def to_openai(self) -> dict[str, Any]:
         return {
@@ -203,7 +201,11 @@ class LLMProvider(Protocol):
     def model(self) -> str: ...
 
     def stream(
-        self, messages: list[dict[str, Any]], *, tools: list[ToolSchema] | None = None, **options: Any
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        tools: list[ToolSchema] | None = None,
+        **options: Any,
     ) -> AsyncIterator[StreamPart]: ...
 
 
@@ -237,7 +239,11 @@ class BaseLLMProvider:
 
     # -- the controller's entry point
     async def stream(
-        self, messages: list[dict[str, Any]], *, tools: list[ToolSchema] | None = None, **options: Any
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        tools: list[ToolSchema] | None = None,
+        **options: Any,
     ) -> AsyncIterator[StreamPart]:
         """Stream one reply as typed parts. Closing the iterator cancels the request."""
         self.last_tool_calls = []
@@ -268,7 +274,11 @@ class BaseLLMProvider:
                 yield part.text
 
     async def chat_complete(
-        self, messages: list[dict[str, Any]], *, tools: list[ToolSchema] | None = None, **options: Any
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        tools: list[ToolSchema] | None = None,
+        **options: Any,
     ) -> ChatResponse:
         """Run one request to the end and return the whole reply."""
         text: list[str] = []

@@ -64,10 +64,10 @@ class KTLogger:
     def critical(self, msg: Any, *args: Any, **fields: Any) -> None:
         self._log(logging.CRITICAL, msg, args, fields)
 
-    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - stdlib name
+    def isEnabledFor(self, level: int) -> bool:
         return self._logger.isEnabledFor(level)
 
-    def setLevel(self, level: int | str) -> None:  # noqa: N802 - stdlib name
+    def setLevel(self, level: int | str) -> None:
         self._logger.setLevel(level)
 
 
@@ -92,8 +92,9 @@ def enable_stderr_logging(level: int | str = "INFO") -> None:
     root.setLevel(level)
 
 
-def enable_file_logging(path: str | Path, level: int | str = "INFO", *, max_bytes: int = 5_000_000,
-                        backups: int = 3) -> Path:
+def enable_file_logging(
+    path: str | Path, level: int | str = "INFO", *, max_bytes: int = 5_000_000, backups: int = 3
+) -> Path:
     """Write framework logs to a rotated file at ``path``."""
     from logging.handlers import RotatingFileHandler
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import os
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from kohakuterrarium.utils.logging import get_logger
 logger = get_logger(__name__)
 
 
-class ExecutionMode(str, Enum):
+class ExecutionMode(StrEnum):
     """How the controller runs a tool."""
 
     DIRECT = "direct"

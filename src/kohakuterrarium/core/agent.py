@@ -1,0 +1,879 @@
+"""``Agent``: one creature, embeddable in any asyncio program.
+
+>>> agent = await Agent.build("creatures/helper", llm=ScriptedLLM(["hi"]))   # doctest: +SKIP
+>>> async with agent:                                                          # doctest: +SKIP
+...     result = await agent.run("hello", timeout=30)
+...     print(result.status, result.text)
+
+The loop itself lives in :mod:`kohakuterrarium.core.controller`; this module owns construction
+(model, tools, plugins, prompt), the lifecycle, and the ways work reaches the loop: ``run`` /
+``run_stream`` from Python, the input module, triggers, and background-job completions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any
+
+from kohakuterrarium.core.config_types import AgentConfig, ToolEntry
+from kohakuterrarium.core.controller import (
+    DEFAULT_MAX_ROUNDS,
+    TurnState,
+    cancel_jobs,
+    completion_event,
+    run_cycle,
+)
+from kohakuterrarium.core.conversation import Conversation
+from kohakuterrarium.core.events import EventType, TriggerEvent, create_user_input_event
+from kohakuterrarium.core.jobs import Job, JobStore
+from kohakuterrarium.core.registry import Registry
+from kohakuterrarium.core.result import Activity, TextChunk, TurnEnded, TurnResult
+from kohakuterrarium.core.subagent import SubAgentSpec
+from kohakuterrarium.errors import (
+    AgentStateError,
+    BadValueError,
+    ConfigError,
+    KTError,
+    SessionError,
+    TurnCancelled,
+    TurnInterrupted,
+    TurnTimeout,
+    UnknownToolError,
+    did_you_mean,
+)
+from kohakuterrarium.llm.base import BaseLLMProvider, Usage
+from kohakuterrarium.llm.resolve import resolve_llm
+from kohakuterrarium.modules.tool.base import BaseTool, ToolConfig, ToolContext
+from kohakuterrarium.utils.logging import get_logger
+
+logger = get_logger(__name__)
+
+_DONE = object()
+_TOOL_CONFIG_KEYS = (
+    "timeout",
+    "max_output",
+    "working_dir",
+    "env",
+    "notify_controller_on_background_complete",
+)
+
+
+class Agent:
+    """One creature: controller loop + tools + sub-agents + plugins + triggers."""
+
+    def __init__(
+        self,
+        config: AgentConfig,
+        *,
+        llm: Any = None,
+        tools: Iterable[Any] = (),
+        subagents: Iterable[SubAgentSpec] = (),
+        plugins: Iterable[Any] = (),
+        input_module: Any = None,
+        output_module: Any = None,
+        session: Any = None,
+        environment: Any = None,
+        llm_override: Any = None,
+        pwd: str | os.PathLike[str] | None = None,
+        parent: Agent | None = None,
+    ) -> None:
+        self.config = config
+        self.name = config.name
+        self.parent = parent
+        self.path: tuple[str, ...] = (*parent.path, config.name) if parent else (config.name,)
+        self.depth = parent.depth + 1 if parent else 0
+        self.pwd = Path(
+            pwd if pwd is not None else (parent.pwd if parent else Path.cwd())
+        ).resolve()
+        self.environment = environment
+        self.input = input_module
+        self.output = output_module
+        self.named_outputs: dict[str, Any] = {}
+
+        self.llm: BaseLLMProvider = resolve_llm(
+            llm_override if llm_override is not None else llm, config
+        )
+        self._owns_llm = llm is None and llm_override is None
+
+        self.registry = Registry()
+        self._load_config_tools(config.tools)
+        for t in tools:
+            self.registry.register_tool(_as_tool(t))
+        for spec in subagents:
+            self.registry.register_subagent(spec)
+
+        from kohakuterrarium.parsing.format import resolve_format
+
+        self._format = resolve_format(config.tool_format or "bracket")
+        self.native = self._format == "native"
+
+        self.plugins = None
+        plugin_list = [*self._load_config_plugins(config.plugins), *plugins]
+        if plugin_list:
+            from kohakuterrarium.modules.plugin.manager import PluginManager
+
+            self.plugins = PluginManager()
+            for p in plugin_list:
+                self.plugins.register(p)
+
+        self.conversation = Conversation(max_messages=config.max_messages)
+        self.jobs = JobStore()
+        self.max_rounds = config.max_iterations or DEFAULT_MAX_ROUNDS
+        self.request_options: dict[str, Any] = {}
+        self.serial_lock = asyncio.Lock()
+        self.total_usage = Usage()
+        self.turn_count = 0
+        self.session = session
+        self.session_store = None
+        self.scratchpad = _new_scratchpad()
+
+        self._sinks: list[Any] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock: asyncio.Lock | None = None
+        self._inbox: asyncio.Queue[TriggerEvent] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._current: tuple[asyncio.Task[Any], TurnState] | None = None
+        self._triggers: dict[str, tuple[Any, asyncio.Task[Any]]] = {}
+        self._state = "new"  # new -> running -> stopped
+        self._plugin_messages: list[dict[str, Any]] = []
+        self.update_system_prompt(None)
+
+    # ------------------------------------------------------------------ construction helpers
+
+    @classmethod
+    async def build(
+        cls,
+        source: Any,
+        *,
+        llm: Any = None,
+        tools: Iterable[Any] = (),
+        pwd: str | os.PathLike[str] | None = None,
+        session: Any = None,
+        **kwargs: Any,
+    ) -> Agent:
+        """Build an agent from a creature folder, config file, ``@pack/path``, AgentConfig or dict.
+
+        Everything that can be checked is checked here (config keys, tools, model), so a bad
+        input raises a typed ``errors.*`` now instead of mid-run.
+        """
+        config = (
+            await asyncio.to_thread(_load_config, source, pwd)
+            if not isinstance(source, AgentConfig)
+            else source
+        )
+        agent = cls(config, llm=llm, tools=tools, pwd=pwd, **kwargs)
+        if session is not None:
+            agent._attach_session(session)
+        return agent
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], **kwargs: Any) -> Agent:
+        """Build synchronously from a folder, config file or ``@pack/path``."""
+        return cls(_load_config(path, kwargs.get("pwd")), **kwargs)
+
+    def _load_config_tools(self, entries: list[ToolEntry]) -> None:
+        from kohakuterrarium.modules.tool.catalog import builtin_tool_names, create_builtin_tool
+
+        for entry in entries:
+            if entry.instance is not None:
+                self.registry.register_tool(_as_tool(entry.instance))
+                continue
+            tool_config = ToolConfig()
+            extra = {}
+            for key, value in entry.options.items():
+                if key in _TOOL_CONFIG_KEYS:
+                    setattr(tool_config, key, value)
+                else:
+                    extra[key] = value
+            tool_config.extra = extra
+            if entry.type in ("builtin", "trigger"):
+                tool = create_builtin_tool(entry.name, tool_config)
+                if tool is None:
+                    raise UnknownToolError(
+                        f"unknown builtin tool '{entry.name}'",
+                        file=str(self.config.config_file) if self.config.config_file else None,
+                        key="tools",
+                        hint=did_you_mean(entry.name, builtin_tool_names())
+                        or "use type: package with module/class for your own tools",
+                    )
+            else:
+                from kohakuterrarium.core.loader import instantiate, load_class
+
+                cls_ = load_class(
+                    entry.module,
+                    entry.class_name,
+                    kind="tool",
+                    name=entry.name,
+                    base_dirs=self.config.base_dirs or [self.pwd],
+                )
+                tool = instantiate(cls_, extra, kind="tool", name=entry.name)
+                if getattr(tool, "config", None) is None or not hasattr(tool.config, "timeout"):
+                    tool.config = tool_config
+            self.registry.register_tool(tool)
+
+    def _load_config_plugins(self, entries: list[dict[str, Any]]) -> list[Any]:
+        out = []
+        for entry in entries:
+            name = entry.get("name", "")
+            if entry.get("module") and (entry.get("class") or entry.get("class_name")):
+                from kohakuterrarium.core.loader import load_class
+                from kohakuterrarium.modules.plugin.manager import instantiate_plugin
+
+                cls_ = load_class(
+                    entry["module"],
+                    entry.get("class") or entry.get("class_name"),
+                    kind="plugin",
+                    name=name,
+                    base_dirs=self.config.base_dirs or [self.pwd],
+                )
+                out.append(instantiate_plugin(cls_, dict(entry.get("options") or {})))
+            else:
+                raise ConfigError(
+                    f"plugin '{name}' names no module/class and no builtin plugin has that name",
+                    file=str(self.config.config_file) if self.config.config_file else None,
+                    key="plugins",
+                    hint="give module: and class: for package plugins",
+                )
+        return out
+
+    def _attach_session(self, session: Any) -> None:
+        try:
+            from kohakuterrarium.session.attach import attach_session  # type: ignore[import-not-found]
+        except ModuleNotFoundError as exc:
+            raise SessionError(
+                "session persistence is not available in this build yet; pass session=None"
+            ) from exc
+        attach_session(self, session)
+
+    # ------------------------------------------------------------------ prompt
+
+    def update_system_prompt(self, content: str | None, replace: bool = False) -> None:
+        """Rebuild the system prompt; ``content`` is appended (or replaces the base)."""
+        from kohakuterrarium.prompt.aggregator import PromptParts, build_system_prompt
+
+        base = self.config.system_prompt or ""
+        if content:
+            base = content if replace else f"{base}\n\n{content}"
+            self.config.system_prompt = base
+        tools = [(n, t.description or "") for n, t in self.registry.tools.items()]
+        subs = [(n, s.description) for n, s in self.registry.subagents.items()]
+        hint = ""
+        if not self.native and (tools or subs):
+            from kohakuterrarium.parsing.format import syntax_hint
+
+            examples = [
+                (n, self.registry.param_schema(n) or {}) for n in list(self.registry.tools)[:3]
+            ]
+            hint = syntax_hint(self._format, examples)
+        guidance = []
+        for t in self.registry.tools.values():
+            with contextlib.suppress(Exception):
+                g = t.prompt_contribution()
+                if g:
+                    guidance.append(g)
+        prose = []
+        if self.plugins is not None:
+            with contextlib.suppress(Exception):
+                prose = self.plugins.collect_prompt_content(None)
+        parts = PromptParts(
+            base=base,
+            variables={
+                "agent_name": self.name,
+                "creature_name": self.name,
+                "pwd": str(self.pwd),
+                "model": self.llm.model,
+                "tools": [n for n, _ in tools],
+            },
+            tools=tools,
+            subagents=subs,
+            guidance=guidance,
+            plugin_prose=prose,
+            syntax_hint=hint,
+            native=self.native,
+            include_tools=self.config.include_tools_in_prompt,
+            include_hints=self.config.include_hints_in_prompt,
+        )
+        self.conversation.set_system_prompt(build_system_prompt(parts))
+
+    def get_system_prompt(self) -> str:
+        return self.conversation.system_prompt
+
+    # ------------------------------------------------------------------ services for the loop
+
+    @property
+    def tool_format_name(self) -> str:
+        return "native" if self.native else str(self.config.tool_format)
+
+    def new_parser(self) -> Any:
+        from kohakuterrarium.parsing.format import create_parser
+
+        return create_parser(
+            self._format,
+            tools=self.registry.parser_tools(),
+            subagents=list(self.registry.subagents),
+            outputs=list(self.named_outputs),
+        )
+
+    def convert_native_args(self, name: str, arguments: str) -> tuple[dict[str, Any], str | None]:
+        from kohakuterrarium.parsing.convert import ToolArgumentError, convert_json_args
+
+        try:
+            return convert_json_args(arguments, self.registry.param_schema(name), tool=name), None
+        except ToolArgumentError as exc:
+            return {}, str(exc)
+
+    def max_output_for(self, name: str) -> int:
+        tool = self.registry.tools.get(name)
+        return int(getattr(getattr(tool, "config", None), "max_output", 0) or 0)
+
+    def tool_context(self, job: Job) -> ToolContext:
+        return ToolContext(
+            agent_name=self.name,
+            session=self.session,
+            working_dir=self.pwd,
+            environment=self.environment,
+            tool_format=self.tool_format_name,
+            agent=self,
+            job_id=job.job_id,
+        )
+
+    def make_subagent(self, spec: SubAgentSpec) -> Agent:
+        if self.config.max_subagent_depth and self.depth + 1 > self.config.max_subagent_depth:
+            raise AgentStateError(
+                f"sub-agent '{spec.name}' would exceed max_subagent_depth="
+                f"{self.config.max_subagent_depth}"
+            )
+        config = AgentConfig(
+            name=spec.name,
+            system_prompt=spec.system_prompt,
+            tool_format=spec.tool_format or self.config.tool_format,
+            max_iterations=spec.max_turns or None,
+            max_subagent_depth=self.config.max_subagent_depth,
+        )
+        tools = [self.registry.tools[n] for n in spec.tools if n in self.registry.tools]
+        child = Agent(
+            config,
+            llm=spec.llm if spec.llm is not None else self.llm,
+            tools=[*tools, *spec.extra_tools],
+            pwd=self.pwd,
+            parent=self,
+            environment=self.environment,
+        )
+        return child
+
+    def emit(self, event: TextChunk | Activity, turn: TurnState | None) -> None:
+        if turn is not None:
+            if type(event) is Activity:
+                turn.activities.append(event)
+            if turn.stream is not None:
+                turn.stream.put_nowait(event)
+        for sink in self._sinks:
+            try:
+                sink(event)
+            except Exception:
+                logger.exception("event sink failed", agent=self.name)
+
+    def emit_text(self, text: str, turn: TurnState | None) -> None:
+        if self._sinks or (turn is not None and turn.stream is not None):
+            self.emit(TextChunk(text, self.path), turn)
+
+    def emit_activity(
+        self, type_: str, name: str, payload: dict[str, Any], turn: TurnState | None
+    ) -> None:
+        self.emit(Activity(type_, name, payload, self.path), turn)
+
+    def add_usage(self, usage: Usage, turn: TurnState) -> None:
+        turn.usage.add(usage)
+        self.total_usage.add(usage)
+        self.emit_activity("token_usage", "", usage.to_dict(), turn)
+
+    async def write_named_output(self, target: str, content: str, turn: TurnState) -> None:
+        module = self.named_outputs.get(target)
+        if module is not None:
+            await module.write(content)
+        self.emit_activity("output", target, {"content": content}, turn)
+
+    def background_done(self, job: Job) -> None:
+        if not job.notify:
+            return
+        event = completion_event(job)
+        turn: TurnState | None = job.turn
+        if turn is not None and turn.open and job.job_id in turn.pending:
+            if turn.continuation is None:
+                turn.continuation = asyncio.Queue()
+            turn.continuation.put_nowait(event)
+        elif self._inbox is not None and self._state == "running":
+            self._inbox.put_nowait(event)
+
+    def subscribe(self, sink: Any) -> Any:
+        """Call ``sink(event)`` for every TextChunk / Activity; returns an unsubscribe callable."""
+        self._sinks.append(sink)
+        return lambda: self._sinks.remove(sink) if sink in self._sinks else None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def is_running(self) -> bool:
+        return self._state == "running"
+
+    async def start(self) -> None:
+        if self._state == "running":
+            return
+        if self._state == "stopped":
+            raise AgentStateError(f"agent '{self.name}' was stopped; build a new one")
+        self._loop = asyncio.get_running_loop()
+        self._lock = asyncio.Lock()
+        self._inbox = asyncio.Queue(maxsize=1024)
+        self._state = "running"
+        if self.output is not None:
+            await _maybe_await(self.output.start())
+        if self.plugins is not None:
+            from kohakuterrarium.modules.plugin.base import PluginContext
+
+            ctx = PluginContext(
+                agent_name=self.name, working_dir=self.pwd, model=self.llm.model, _host_agent=self
+            )
+            await self.plugins.load_all(ctx)
+            await self.plugins.notify("on_agent_start")
+        if self.output is not None:
+            self._out_queue: asyncio.Queue[Any] = asyncio.Queue()
+            self._sinks.append(self._out_queue.put_nowait)
+            self._spawn(self._output_pump(), "output")
+        self._spawn(self._worker(), "worker")
+        if self.input is not None:
+            await _maybe_await(self.input.start())
+            self._spawn(self._input_loop(), "input")
+
+    async def stop(self) -> None:
+        if self._state != "running":
+            self._state = "stopped"
+            return
+        self._state = "stopping"
+        if self._current is not None:
+            task, turn = self._current
+            if turn.cancel_reason is None:
+                turn.cancel_reason = "cancelled"
+            task.cancel()
+        cancel_jobs(list(self.jobs.running.values()), "cancelled")
+        for trigger_id in list(self._triggers):
+            await self.remove_trigger(trigger_id)
+        for task in list(self._tasks):
+            task.cancel()
+        running = [t for t in self._tasks if not t.done()]
+        job_tasks = [j.task for j in list(self.jobs.running.values()) if j.task is not None]
+        if running or job_tasks:
+            await asyncio.wait([*running, *job_tasks], timeout=5)
+        if self.input is not None:
+            with contextlib.suppress(Exception):
+                await _maybe_await(self.input.stop())
+        if self.plugins is not None:
+            await self.plugins.notify("on_agent_stop")
+            await self.plugins.unload_all()
+        if self.output is not None:
+            with contextlib.suppress(Exception):
+                await _maybe_await(self.output.stop())
+        if self._owns_llm:
+            with contextlib.suppress(Exception):
+                await self.llm.close()
+        self._state = "stopped"
+
+    async def __aenter__(self) -> Agent:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _spawn(self, coro: Any, label: str) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro, name=f"kt-{self.name}-{label}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _require_running(self) -> None:
+        if self._state != "running":
+            state = "was stopped" if self._state in ("stopped", "stopping") else "is not started"
+            raise AgentStateError(
+                f"agent '{self.name}' {state}: use 'async with agent:' or 'await agent.start()'"
+            )
+
+    # ------------------------------------------------------------------ turns
+
+    async def run(
+        self, prompt: Any, *, timeout: float | None = None, wait_background: bool = True
+    ) -> TurnResult:
+        """Run one turn and return its :class:`TurnResult`.
+
+        Model and tool failures come back as a status, never as an exception. ``timeout`` bounds
+        the whole turn (background jobs it started included, unless ``wait_background`` is
+        False) and really cancels: the stream is closed, tools and sub-agents are cancelled.
+        """
+        self._require_running()
+        _check_timeout(timeout)
+        turn = self._new_turn()
+        return await self._drive(turn, [create_user_input_event(prompt)], timeout, wait_background)
+
+    async def run_stream(
+        self, prompt: Any, *, timeout: float | None = None, wait_background: bool = True
+    ) -> AsyncIterator[TextChunk | Activity | TurnEnded]:
+        """Run one turn, yielding TextChunk / Activity events and finally TurnEnded."""
+        self._require_running()
+        _check_timeout(timeout)
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        turn = self._new_turn(stream=queue)
+        task = asyncio.get_running_loop().create_task(
+            self._drive(turn, [create_user_input_event(prompt)], timeout, wait_background)
+        )
+        task.add_done_callback(lambda _t: queue.put_nowait(_DONE))
+        try:
+            while True:
+                event = await queue.get()
+                if event is _DONE:
+                    break
+                yield event
+            yield TurnEnded(task.result(), self.path)
+        finally:
+            if not task.done():
+                turn.cancel_reason = turn.cancel_reason or "cancelled"
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    async def chat(self, prompt: Any) -> AsyncIterator[str]:
+        """Stream only the reply text of one turn."""
+        async for event in self.run_stream(prompt):
+            if type(event) is TextChunk and event.path == self.path:
+                yield event.text
+
+    async def inject_input(self, content: Any, source: str = "programmatic") -> TurnResult:
+        """Process ``content`` as user input and wait for the whole turn."""
+        self._require_running()
+        turn = self._new_turn()
+        return await self._drive(turn, [create_user_input_event(content, source)], None, True)
+
+    async def inject_event(self, event: TriggerEvent) -> None:
+        """Queue an event for the agent (waits while the inbox is full: backpressure)."""
+        self._require_running()
+        assert self._inbox is not None
+        await self._inbox.put(event)
+
+    def inject_event_nowait(self, event: TriggerEvent) -> None:
+        """Queue an event from synchronous code (raises asyncio.QueueFull when full)."""
+        self._require_running()
+        assert self._inbox is not None and self._loop is not None
+        if _in_loop_thread(self._loop):
+            self._inbox.put_nowait(event)
+        else:
+            self._loop.call_soon_threadsafe(self._inbox.put_nowait, event)
+
+    def interrupt(self) -> None:
+        """Cancel the current turn (thread-safe). Its status becomes ``interrupted``."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        if _in_loop_thread(loop):
+            self._interrupt_now()
+        else:
+            loop.call_soon_threadsafe(self._interrupt_now)
+
+    def _interrupt_now(self) -> None:
+        if self._current is None:
+            return
+        task, turn = self._current
+        if turn.cancel_reason is None:
+            turn.cancel_reason = "interrupted"
+            task.cancel()
+            if self.plugins is not None:
+                self._spawn(self.plugins.notify("on_interrupt"), "on-interrupt")
+
+    def _new_turn(self, stream: asyncio.Queue[Any] | None = None) -> TurnState:
+        self.turn_count += 1
+        return TurnState(self.turn_count, stream=stream)
+
+    async def _drive(
+        self,
+        turn: TurnState,
+        events: list[TriggerEvent],
+        timeout: float | None,
+        wait_background: bool,
+    ) -> TurnResult:
+        """Run the cycles of one turn under the processing lock; always returns a result."""
+        assert self._lock is not None and self._loop is not None
+        task = asyncio.current_task()
+        assert task is not None
+        timer = None
+        if timeout is not None:
+            timer = self._loop.call_later(timeout, self._expire, task, turn)
+        status, error = "ok", None
+        try:
+            async with self._lock:
+                self._current = (task, turn)
+                try:
+                    if self.output is not None:
+                        await self._output_mark("processing_start")
+                    if self.plugins is not None:
+                        for ev in events:
+                            await self.plugins.notify("on_event", event=ev)
+                    await run_cycle(self, events, turn)
+                    while wait_background and turn.pending:
+                        if turn.continuation is None:
+                            turn.continuation = asyncio.Queue()
+                        batch = [await turn.continuation.get()]
+                        while not turn.continuation.empty():
+                            batch.append(turn.continuation.get_nowait())
+                        for ev in batch:
+                            turn.pending.discard(ev.job_id or "")
+                        await run_cycle(self, batch, turn)
+                finally:
+                    self._current = None
+                    if self.output is not None:
+                        await asyncio.shield(self._output_mark("processing_end"))
+        except asyncio.CancelledError:
+            # A reason set by us (timeout, interrupt, stop, stream consumer gone) means we own
+            # the cancellation: swallow it and report. Otherwise the caller was cancelled.
+            internal = turn.cancel_reason is not None
+            reason = turn.cancel_reason or "cancelled"
+            status = reason
+            error = {"timeout": TurnTimeout, "interrupted": TurnInterrupted}.get(
+                reason, TurnCancelled
+            )(f"turn {turn.index} {_REASON_TEXT.get(reason, reason)}")
+            self.emit_activity(
+                "interrupt" if reason == "interrupted" else "turn_cancelled",
+                "",
+                {"reason": reason},
+                turn,
+            )
+            if not internal or task.uncancel() > 0:
+                turn.error = error
+                self._close_turn(turn)
+                raise
+        except KTError as exc:
+            status, error = "error", exc
+        except Exception as exc:  # a bug somewhere below: report it, keep the agent usable
+            logger.exception("turn failed", agent=self.name)
+            status, error = "error", exc
+        finally:
+            if timer is not None:
+                timer.cancel()
+        turn.error = error
+        self._close_turn(turn)
+        return TurnResult(
+            status=status,  # type: ignore[arg-type]
+            text=turn.last_text,
+            usage=turn.usage.copy(),
+            tool_calls=tuple(turn.tool_calls),
+            activities=tuple(turn.activities),
+            error=error,
+            turn_index=turn.index,
+            duration_s=time.perf_counter() - turn.started,
+        )
+
+    def _expire(self, task: asyncio.Task[Any], turn: TurnState) -> None:
+        if turn.open and turn.cancel_reason is None and not task.done():
+            turn.cancel_reason = "timeout"
+            task.cancel()
+
+    def _close_turn(self, turn: TurnState) -> None:
+        turn.open = False
+        if turn.pending:
+            reason = turn.cancel_reason or "cancelled"
+            leftover = [self.jobs.running[j] for j in turn.pending if j in self.jobs.running]
+            cancel_jobs(leftover, reason)
+            turn.pending.clear()
+
+    # ------------------------------------------------------------------ background work
+
+    async def _worker(self) -> None:
+        """Process queued events (triggers, late job completions, injected events)."""
+        assert self._inbox is not None
+        while True:
+            first = await self._inbox.get()
+            batch = [first]
+            while first.stackable and not self._inbox.empty():
+                nxt = self._inbox.get_nowait()
+                if not nxt.stackable:
+                    # Hold back a non-stackable event for its own round.
+                    await self._drive(self._event_turn(batch), batch, None, True)
+                    batch = [nxt]
+                    break
+                batch.append(nxt)
+            await self._drive(self._event_turn(batch), batch, None, True)
+
+    async def _output_pump(self) -> None:
+        out = self.output
+        while True:
+            event = await self._out_queue.get()
+            try:
+                if type(event) is TextChunk:
+                    if event.path == self.path:
+                        await _maybe_await(out.write_stream(event.text))
+                elif type(event) is Activity:
+                    handler = getattr(out, "on_activity", None)
+                    if handler is not None:
+                        await _maybe_await(handler(event.type, event.name, event.payload))
+                elif event == "processing_start":
+                    await _maybe_await(out.on_processing_start())
+                elif event == "processing_end":
+                    await _maybe_await(out.on_processing_end())
+            except Exception:
+                logger.exception("output module failed", agent=self.name)
+            finally:
+                self._out_queue.task_done()
+
+    async def _output_mark(self, marker: str) -> None:
+        if self.output is not None and self._state == "running":
+            self._out_queue.put_nowait(marker)
+            if marker == "processing_end":
+                await self._out_queue.join()
+
+    def _event_turn(self, batch: list[TriggerEvent]) -> TurnState:
+        if any(ev.type == EventType.USER_INPUT for ev in batch):
+            return self._new_turn()
+        return TurnState(self.turn_count)
+
+    async def _input_loop(self) -> None:
+        while True:
+            event = await self.input.get_input()
+            if event is None:
+                continue
+            await self.inject_event(event)
+
+    # ------------------------------------------------------------------ triggers
+
+    async def add_trigger(self, trigger: Any, trigger_id: str | None = None) -> str:
+        """Start ``trigger``; every event it fires is queued for the agent. Returns its id."""
+        self._require_running()
+        trigger_id = trigger_id or f"trigger_{type(trigger).__name__}_{len(self._triggers) + 1}"
+        if trigger_id in self._triggers:
+            raise BadValueError(
+                f"a trigger with id '{trigger_id}' already exists", key="trigger_id"
+            )
+        await _maybe_await(trigger.start())
+        task = self._spawn(self._trigger_loop(trigger_id, trigger), f"trigger-{trigger_id}")
+        self._triggers[trigger_id] = (trigger, task)
+        return trigger_id
+
+    async def remove_trigger(self, trigger: Any) -> bool:
+        trigger_id = (
+            trigger
+            if isinstance(trigger, str)
+            else next((k for k, (t, _) in self._triggers.items() if t is trigger), None)
+        )
+        entry = self._triggers.pop(trigger_id, None) if trigger_id else None
+        if entry is None:
+            return False
+        obj, task = entry
+        task.cancel()
+        with contextlib.suppress(Exception):
+            await _maybe_await(obj.stop())
+        return True
+
+    async def _trigger_loop(self, trigger_id: str, trigger: Any) -> None:
+        while True:
+            try:
+                event = await trigger.wait_for_trigger()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("trigger failed; removing it", trigger=trigger_id)
+                self._triggers.pop(trigger_id, None)
+                return
+            if event is None:
+                if not getattr(trigger, "is_running", True):
+                    return
+                continue
+            self.emit_activity("trigger_fired", trigger_id, {"type": event.type}, None)
+            await self.inject_event(event)
+
+    # ------------------------------------------------------------------ inspection
+
+    @property
+    def tools(self) -> list[str]:
+        return self.registry.list_tools()
+
+    @property
+    def subagents(self) -> list[str]:
+        return list(self.registry.subagents)
+
+    @property
+    def conversation_history(self) -> list[dict[str, Any]]:
+        return self.conversation.to_list()
+
+    def switch_model(self, llm: Any) -> str:
+        """Use another model from the next round on; returns its identifier."""
+        self.llm = resolve_llm(llm, self.config)
+        return self.llm_identifier()
+
+    def llm_identifier(self) -> str:
+        return getattr(self.llm, "identifier", None) or self.llm.model
+
+    def set_output_handler(self, handler: Any, replace_default: bool = False) -> None:
+        """Call ``handler(text)`` with every text chunk of this agent."""
+
+        def sink(event: Any) -> None:
+            if type(event) is TextChunk and event.path == self.path:
+                result = handler(event.text)
+                if asyncio.iscoroutine(result):
+                    self._spawn(result, "output-handler")
+
+        if replace_default:
+            self.output = None
+        self._sinks.append(sink)
+
+
+_REASON_TEXT = {
+    "timeout": "timed out",
+    "interrupted": "was interrupted",
+    "cancelled": "was cancelled",
+}
+
+
+def _check_timeout(timeout: float | None) -> None:
+    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise BadValueError(
+            f"timeout must be a positive number of seconds, got {timeout!r}",
+            key="timeout",
+            hint="use None for no timeout",
+        )
+
+
+def _in_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+async def _maybe_await(value: Any) -> Any:
+    if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
+        return await value
+    return value
+
+
+def _as_tool(obj: Any) -> BaseTool:
+    from kohakuterrarium.modules.tool.function import as_tool
+
+    return as_tool(obj)
+
+
+def _new_scratchpad() -> Any:
+    from kohakuterrarium.core.scratchpad import Scratchpad
+
+    return Scratchpad()
+
+
+def _load_config(source: Any, pwd: Any) -> AgentConfig:
+    from kohakuterrarium.core.config import build_agent_config, load_agent_config
+
+    if isinstance(source, AgentConfig):
+        return source
+    if isinstance(source, dict):
+        return build_agent_config(source, Path(pwd) if pwd else Path.cwd())
+    return load_agent_config(source)
+
+
+__all__ = ["Agent"]
