@@ -20,7 +20,14 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
-from kohakuterrarium.core.config_types import AgentConfig, ToolEntry
+from kohakuterrarium.core.assembly import (
+    as_tool,
+    compose_system_prompt,
+    load_config,
+    load_config_plugins,
+    load_config_tools,
+)
+from kohakuterrarium.core.config_types import AgentConfig
 from kohakuterrarium.core.controller import (
     DEFAULT_MAX_ROUNDS,
     TurnState,
@@ -37,18 +44,15 @@ from kohakuterrarium.core.subagent import SubAgentSpec
 from kohakuterrarium.errors import (
     AgentStateError,
     BadValueError,
-    ConfigError,
     KTError,
     SessionError,
     TurnCancelled,
     TurnInterrupted,
     TurnTimeout,
-    UnknownToolError,
-    did_you_mean,
 )
 from kohakuterrarium.llm.base import BaseLLMProvider, Usage
 from kohakuterrarium.llm.resolve import resolve_llm
-from kohakuterrarium.modules.tool.base import BaseTool, ToolConfig, ToolContext
+from kohakuterrarium.modules.tool.base import ToolContext
 from kohakuterrarium.utils.logging import get_logger
 
 logger = get_logger(__name__)
@@ -101,19 +105,19 @@ class Agent:
         self._owns_llm = llm is None and llm_override is None
 
         self.registry = Registry()
-        self._load_config_tools(config.tools)
+        load_config_tools(self, config.tools)
         for t in tools:
-            self.registry.register_tool(_as_tool(t))
+            self.registry.register_tool(as_tool(t))
         for spec in subagents:
             self.registry.register_subagent(spec)
 
         from kohakuterrarium.parsing.format import resolve_format
 
-        self._format = resolve_format(config.tool_format or "bracket")
-        self.native = self._format == "native"
+        self.tool_format = resolve_format(config.tool_format or "bracket")
+        self.native = self.tool_format == "native"
 
         self.plugins = None
-        plugin_list = [*self._load_config_plugins(config.plugins), *plugins]
+        plugin_list = [*load_config_plugins(self, config.plugins), *plugins]
         if plugin_list:
             from kohakuterrarium.modules.plugin.manager import PluginManager
 
@@ -161,11 +165,10 @@ class Agent:
         Everything that can be checked is checked here (config keys, tools, model), so a bad
         input raises a typed ``errors.*`` now instead of mid-run.
         """
-        config = (
-            await asyncio.to_thread(_load_config, source, pwd)
-            if not isinstance(source, AgentConfig)
-            else source
-        )
+        if isinstance(source, (AgentConfig, dict)):
+            config = load_config(source, pwd)
+        else:  # reads files: keep the event loop free meanwhile
+            config = await asyncio.to_thread(load_config, source, pwd)
         agent = cls(config, llm=llm, tools=tools, pwd=pwd, **kwargs)
         if session is not None:
             agent._attach_session(session)
@@ -174,72 +177,7 @@ class Agent:
     @classmethod
     def from_path(cls, path: str | os.PathLike[str], **kwargs: Any) -> Agent:
         """Build synchronously from a folder, config file or ``@pack/path``."""
-        return cls(_load_config(path, kwargs.get("pwd")), **kwargs)
-
-    def _load_config_tools(self, entries: list[ToolEntry]) -> None:
-        from kohakuterrarium.modules.tool.catalog import builtin_tool_names, create_builtin_tool
-
-        for entry in entries:
-            if entry.instance is not None:
-                self.registry.register_tool(_as_tool(entry.instance))
-                continue
-            tool_config = ToolConfig()
-            extra = {}
-            for key, value in entry.options.items():
-                if key in _TOOL_CONFIG_KEYS:
-                    setattr(tool_config, key, value)
-                else:
-                    extra[key] = value
-            tool_config.extra = extra
-            if entry.type in ("builtin", "trigger"):
-                tool = create_builtin_tool(entry.name, tool_config)
-                if tool is None:
-                    raise UnknownToolError(
-                        f"unknown builtin tool '{entry.name}'",
-                        file=str(self.config.config_file) if self.config.config_file else None,
-                        key="tools",
-                        hint=did_you_mean(entry.name, builtin_tool_names())
-                        or "use type: package with module/class for your own tools",
-                    )
-            else:
-                from kohakuterrarium.core.loader import instantiate, load_class
-
-                cls_ = load_class(
-                    entry.module,
-                    entry.class_name,
-                    kind="tool",
-                    name=entry.name,
-                    base_dirs=self.config.base_dirs or [self.pwd],
-                )
-                tool = instantiate(cls_, extra, kind="tool", name=entry.name)
-                if getattr(tool, "config", None) is None or not hasattr(tool.config, "timeout"):
-                    tool.config = tool_config
-            self.registry.register_tool(tool)
-
-    def _load_config_plugins(self, entries: list[dict[str, Any]]) -> list[Any]:
-        out = []
-        for entry in entries:
-            name = entry.get("name", "")
-            if entry.get("module") and (entry.get("class") or entry.get("class_name")):
-                from kohakuterrarium.core.loader import load_class
-                from kohakuterrarium.modules.plugin.manager import instantiate_plugin
-
-                cls_ = load_class(
-                    entry["module"],
-                    entry.get("class") or entry.get("class_name"),
-                    kind="plugin",
-                    name=name,
-                    base_dirs=self.config.base_dirs or [self.pwd],
-                )
-                out.append(instantiate_plugin(cls_, dict(entry.get("options") or {})))
-            else:
-                raise ConfigError(
-                    f"plugin '{name}' names no module/class and no builtin plugin has that name",
-                    file=str(self.config.config_file) if self.config.config_file else None,
-                    key="plugins",
-                    hint="give module: and class: for package plugins",
-                )
-        return out
+        return cls(load_config(path, kwargs.get("pwd")), **kwargs)
 
     def _attach_session(self, session: Any) -> None:
         try:
@@ -254,51 +192,10 @@ class Agent:
 
     def update_system_prompt(self, content: str | None, replace: bool = False) -> None:
         """Rebuild the system prompt; ``content`` is appended (or replaces the base)."""
-        from kohakuterrarium.prompt.aggregator import PromptParts, build_system_prompt
-
-        base = self.config.system_prompt or ""
         if content:
-            base = content if replace else f"{base}\n\n{content}"
-            self.config.system_prompt = base
-        tools = [(n, t.description or "") for n, t in self.registry.tools.items()]
-        subs = [(n, s.description) for n, s in self.registry.subagents.items()]
-        hint = ""
-        if not self.native and (tools or subs):
-            from kohakuterrarium.parsing.format import syntax_hint
-
-            examples = [
-                (n, self.registry.param_schema(n) or {}) for n in list(self.registry.tools)[:3]
-            ]
-            hint = syntax_hint(self._format, examples)
-        guidance = []
-        for t in self.registry.tools.values():
-            with contextlib.suppress(Exception):
-                g = t.prompt_contribution()
-                if g:
-                    guidance.append(g)
-        prose = []
-        if self.plugins is not None:
-            with contextlib.suppress(Exception):
-                prose = self.plugins.collect_prompt_content(None)
-        parts = PromptParts(
-            base=base,
-            variables={
-                "agent_name": self.name,
-                "creature_name": self.name,
-                "pwd": str(self.pwd),
-                "model": self.llm.model,
-                "tools": [n for n, _ in tools],
-            },
-            tools=tools,
-            subagents=subs,
-            guidance=guidance,
-            plugin_prose=prose,
-            syntax_hint=hint,
-            native=self.native,
-            include_tools=self.config.include_tools_in_prompt,
-            include_hints=self.config.include_hints_in_prompt,
-        )
-        self.conversation.set_system_prompt(build_system_prompt(parts))
+            base = self.config.system_prompt or ""
+            self.config.system_prompt = content if replace else f"{base}\n\n{content}"
+        self.conversation.set_system_prompt(compose_system_prompt(self))
 
     def get_system_prompt(self) -> str:
         return self.conversation.system_prompt
@@ -854,26 +751,10 @@ async def _maybe_await(value: Any) -> Any:
     return value
 
 
-def _as_tool(obj: Any) -> BaseTool:
-    from kohakuterrarium.modules.tool.function import as_tool
-
-    return as_tool(obj)
-
-
 def _new_scratchpad() -> Any:
     from kohakuterrarium.core.scratchpad import Scratchpad
 
     return Scratchpad()
-
-
-def _load_config(source: Any, pwd: Any) -> AgentConfig:
-    from kohakuterrarium.core.config import build_agent_config, load_agent_config
-
-    if isinstance(source, AgentConfig):
-        return source
-    if isinstance(source, dict):
-        return build_agent_config(source, Path(pwd) if pwd else Path.cwd())
-    return load_agent_config(source)
 
 
 __all__ = ["Agent"]

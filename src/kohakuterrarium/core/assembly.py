@@ -1,0 +1,170 @@
+"""Assembling an agent from its config: tools, plugins, the system prompt.
+
+Kept apart from :mod:`kohakuterrarium.core.agent` so the class reads as lifecycle and turns, and
+so everything that can fail on a bad config fails here, at build time, with a typed error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kohakuterrarium.core.config_types import AgentConfig, ToolEntry
+from kohakuterrarium.errors import ConfigError, UnknownToolError, did_you_mean
+from kohakuterrarium.modules.tool.base import BaseTool, ToolConfig
+
+if TYPE_CHECKING:
+    from kohakuterrarium.core.agent import Agent
+
+_TOOL_CONFIG_KEYS = (
+    "timeout",
+    "max_output",
+    "working_dir",
+    "env",
+    "notify_controller_on_background_complete",
+)
+
+
+def load_config(source: Any, pwd: Any) -> AgentConfig:
+    """An AgentConfig from a folder, file, ``@pack/path``, dict or AgentConfig."""
+    from kohakuterrarium.core.config import build_agent_config, load_agent_config
+
+    if isinstance(source, AgentConfig):
+        return source
+    if isinstance(source, dict):
+        return build_agent_config(source, Path(pwd) if pwd else Path.cwd())
+    return load_agent_config(source)
+
+
+def as_tool(obj: Any) -> BaseTool:
+    from kohakuterrarium.modules.tool.function import as_tool as _as_tool
+
+    return _as_tool(obj)
+
+
+def _config_file(agent: Agent) -> str | None:
+    return str(agent.config.config_file) if agent.config.config_file else None
+
+
+def load_config_tools(agent: Agent, entries: list[ToolEntry]) -> None:
+    """Instantiate and register every tool the config names."""
+    from kohakuterrarium.modules.tool.catalog import builtin_tool_names, create_builtin_tool
+
+    for entry in entries:
+        if entry.instance is not None:
+            agent.registry.register_tool(as_tool(entry.instance))
+            continue
+        tool_config = ToolConfig()
+        extra = {}
+        for key, value in entry.options.items():
+            if key in _TOOL_CONFIG_KEYS:
+                setattr(tool_config, key, value)
+            else:
+                extra[key] = value
+        tool_config.extra = extra
+        if entry.type in ("builtin", "trigger"):
+            tool = create_builtin_tool(entry.name, tool_config)
+            if tool is None:
+                raise UnknownToolError(
+                    f"unknown builtin tool '{entry.name}'",
+                    file=_config_file(agent),
+                    key="tools",
+                    hint=did_you_mean(entry.name, builtin_tool_names())
+                    or "use type: package with module/class for your own tools",
+                )
+        else:
+            from kohakuterrarium.core.loader import instantiate, load_class
+
+            cls_ = load_class(
+                entry.module,
+                entry.class_name,
+                kind="tool",
+                name=entry.name,
+                base_dirs=agent.config.base_dirs or [agent.pwd],
+            )
+            tool = instantiate(cls_, extra, kind="tool", name=entry.name)
+            if not hasattr(getattr(tool, "config", None), "timeout"):
+                tool.config = tool_config
+        agent.registry.register_tool(tool)
+
+
+def load_config_plugins(agent: Agent, entries: list[dict[str, Any]]) -> list[Any]:
+    """Instantiate every plugin the config names (module + class)."""
+    out = []
+    for entry in entries:
+        name = entry.get("name", "")
+        class_name = entry.get("class") or entry.get("class_name")
+        if not (entry.get("module") and class_name):
+            raise ConfigError(
+                f"plugin '{name}' names no module/class and no builtin plugin has that name",
+                file=_config_file(agent),
+                key="plugins",
+                hint="give module: and class: for package plugins",
+            )
+        from kohakuterrarium.core.loader import load_class
+        from kohakuterrarium.modules.plugin.manager import instantiate_plugin
+
+        cls_ = load_class(
+            entry["module"],
+            class_name,
+            kind="plugin",
+            name=name,
+            base_dirs=agent.config.base_dirs or [agent.pwd],
+        )
+        out.append(instantiate_plugin(cls_, dict(entry.get("options") or {})))
+    return out
+
+
+def compose_system_prompt(agent: Agent) -> str:
+    """The full system prompt of ``agent`` from its config, tools, sub-agents and plugins."""
+    from kohakuterrarium.prompt.aggregator import PromptParts, build_system_prompt
+
+    registry = agent.registry
+    tools = [(n, t.description or "") for n, t in registry.tools.items()]
+    subs = [(n, s.description) for n, s in registry.subagents.items()]
+    hint = ""
+    if not agent.native and (tools or subs):
+        from kohakuterrarium.parsing.format import syntax_hint
+
+        examples = [(n, registry.param_schema(n) or {}) for n in list(registry.tools)[:3]]
+        hint = syntax_hint(agent.tool_format, examples)
+    guidance = []
+    for t in registry.tools.values():
+        with contextlib.suppress(Exception):
+            g = t.prompt_contribution()
+            if g:
+                guidance.append(g)
+    prose: list[str] = []
+    if agent.plugins is not None:
+        with contextlib.suppress(Exception):
+            prose = agent.plugins.collect_prompt_content(None)
+    config = agent.config
+    parts = PromptParts(
+        base=config.system_prompt or "",
+        variables={
+            "agent_name": agent.name,
+            "creature_name": agent.name,
+            "pwd": str(agent.pwd),
+            "model": agent.llm.model,
+            "tools": [n for n, _ in tools],
+        },
+        tools=tools,
+        subagents=subs,
+        guidance=guidance,
+        plugin_prose=prose,
+        syntax_hint=hint,
+        native=agent.native,
+        include_tools=config.include_tools_in_prompt,
+        include_hints=config.include_hints_in_prompt,
+    )
+    return build_system_prompt(parts)
+
+
+__all__ = [
+    "as_tool",
+    "compose_system_prompt",
+    "load_config",
+    "load_config_plugins",
+    "load_config_tools",
+]

@@ -1,0 +1,1 @@
+"""Serving adapters: thin, stable wrappers that drive an Agent from outside code."""
