@@ -1,4 +1,4 @@
-"""Tools from plain Python functions: ``@tool``, :class:`FunctionTool`, ``function_tool``, ``as_tool``.
+"""Tools from plain Python functions: ``@tool``, ``FunctionTool``, ``function_tool``, ``as_tool``.
 
 The JSON schema comes from the type hints and the docstring (summary -> description, ``Args:`` ->
 argument descriptions). Arguments are validated and converted before each call by a pydantic model
@@ -23,6 +23,7 @@ import copy
 import dataclasses
 import functools
 import inspect
+import json
 import re
 import sys
 import types
@@ -73,8 +74,9 @@ def _is_async_callable(fn: Any) -> bool:
 def to_tool_result(value: Any) -> ToolResult:
     """Turn a function's return value into a ToolResult.
 
-    str as is; None -> ""; ToolResult passes through; an Enum member -> its value; a list of content parts stays multimodal;
-    dicts, lists, numbers, pydantic models and dataclasses -> JSON text; anything else -> str().
+    str as is; None -> ""; ToolResult passes through; an Enum member -> its value; a list of
+    content parts stays multimodal; dicts, lists, numbers, pydantic models and dataclasses -> JSON
+    text; anything else -> str().
     """
     if isinstance(value, ToolResult):
         return value
@@ -93,8 +95,21 @@ def to_tool_result(value: Any) -> ToolResult:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         value = dataclasses.asdict(value)
     if isinstance(value, (dict, list, tuple, set, frozenset, int, float, bool)):
-        return ToolResult(output=to_json(value, fallback=str).decode("utf-8"))
+        # json.dumps (not pydantic's compact writer) so the text matches BaseTool's coercion
+        return ToolResult(output=json.dumps(value, ensure_ascii=False, default=_json_default))
     return ToolResult(output=str(value))
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, BaseModel):
+        return obj.model_dump(mode="json")
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, (set, frozenset)):
+        return list(obj)
+    return str(obj)
 
 
 class FunctionTool(BaseTool, Generic[P, R]):
@@ -172,7 +187,7 @@ class FunctionTool(BaseTool, Generic[P, R]):
         return self._is_async
 
     def get_parameters_schema(self) -> dict[str, Any]:
-        """JSON schema of the arguments: ``{"type": "object", "properties": ..., "required": ...}``."""
+        """The arguments' JSON schema: ``{"type": "object", "properties", "required"}``."""
         return self.signature.schema()
 
     def get_full_documentation(self, tool_format: str = "native") -> str:

@@ -227,7 +227,7 @@ _TD_CACHE: dict[type, Any] = {}
 
 
 def _compat(tp: Any) -> Any:
-    """Swap ``typing.TypedDict`` classes for ``typing_extensions`` ones (pydantic needs it < 3.12)."""
+    """Swap ``typing.TypedDict`` classes for ``typing_extensions`` ones (pydantic, py < 3.12)."""
     if sys.version_info >= (3, 12):
         return tp
     if isinstance(tp, type) and typing.is_typeddict(tp) and type(tp).__module__ == "typing":
@@ -262,7 +262,7 @@ def _compat(tp: Any) -> Any:
 
 
 class _SchemaGen(GenerateJsonSchema):
-    """Types with no JSON form (sockets, arbitrary classes) become ``{}`` (any) instead of failing."""
+    """Types with no JSON form (sockets, arbitrary classes) become ``{}`` (any), not an error."""
 
     def handle_invalid_for_json_schema(self, schema: Any, error_info: str) -> dict[str, Any]:
         return {}
