@@ -144,7 +144,7 @@ class Agent:
         self._current: tuple[asyncio.Task[Any], TurnState] | None = None
         self._triggers: dict[str, tuple[Any, asyncio.Task[Any]]] = {}
         self._state = "new"  # new -> running -> stopped
-        self._plugin_messages: list[dict[str, Any]] = []
+        self._plugin_injected_messages: list[dict[str, Any]] = []
         self.update_system_prompt(None)
 
     # ------------------------------------------------------------------ construction helpers
@@ -207,10 +207,10 @@ class Agent:
         return "native" if self.native else str(self.config.tool_format)
 
     def new_parser(self) -> Any:
-        from kohakuterrarium.parsing.format import create_parser
+        from kohakuterrarium.parsing import create_parser
 
         return create_parser(
-            self._format,
+            self.tool_format,
             tools=self.registry.parser_tools(),
             subagents=list(self.registry.subagents),
             outputs=list(self.named_outputs),
@@ -356,7 +356,7 @@ class Agent:
             if turn.cancel_reason is None:
                 turn.cancel_reason = "cancelled"
             task.cancel()
-        cancel_jobs(list(self.jobs.running.values()), "cancelled")
+        cancel_jobs(self, list(self.jobs.running.values()), "cancelled")
         for trigger_id in list(self._triggers):
             await self.remove_trigger(trigger_id)
         for task in list(self._tasks):
@@ -579,7 +579,7 @@ class Agent:
         if turn.pending:
             reason = turn.cancel_reason or "cancelled"
             leftover = [self.jobs.running[j] for j in turn.pending if j in self.jobs.running]
-            cancel_jobs(leftover, reason)
+            cancel_jobs(self, leftover, reason)
             turn.pending.clear()
 
     # ------------------------------------------------------------------ background work
@@ -687,6 +687,14 @@ class Agent:
             await self.inject_event(event)
 
     # ------------------------------------------------------------------ inspection
+
+    @property
+    def controller(self) -> Agent:
+        """Packs reach the loop through ``ctx.controller`` (``.llm``, ``push_event_sync``)."""
+        return self
+
+    def push_event_sync(self, event: TriggerEvent) -> None:
+        self.inject_event_nowait(event)
 
     @property
     def tools(self) -> list[str]:

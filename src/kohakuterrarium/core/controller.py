@@ -166,7 +166,7 @@ def _batch_message(jobs: list[Job], agent: Agent) -> str:
 # --------------------------------------------------------------------------- jobs
 
 
-def start_call(
+async def start_call(
     agent: Agent,
     turn: TurnState,
     name: str,
@@ -177,6 +177,13 @@ def start_call(
     error: str | None = None,
 ) -> Job:
     """Start a tool or sub-agent call as a job (or a job that failed at once)."""
+    plugins = agent.plugins
+    if error is None and plugins is not None and plugins.has_hook("pre_tool_dispatch"):
+        try:
+            call = await plugins.pre_tool_dispatch(ToolCallEvent(name, args, raw, call_id))
+            name, args = call.name, dict(call.args)
+        except Exception as exc:  # PluginBlockError: its message becomes the tool result
+            error = str(exc) or type(exc).__name__
     spec = agent.registry.subagents.get(name)
     tool = agent.registry.tools.get(name) if spec is None else None
     kind = "subagent" if spec is not None else "tool"
@@ -245,7 +252,9 @@ async def _run_tool_job(agent: Agent, job: Job, tool: Any) -> None:
         _finish_job(agent, job, "timeout", ToolResult(error=msg))
     except asyncio.CancelledError:
         reason = (job.turn.cancel_reason if job.turn else None) or "cancelled"
-        _finish_job(agent, job, reason, ToolResult(error=CANCEL_TEXT.get(reason, "cancelled")))
+        _finish_job(
+            agent, job, reason, ToolResult(error=CANCEL_TEXT.get(reason, "cancelled")), notify=False
+        )
         raise
     except Exception as exc:  # PluginBlockError and plugin failures become the tool result
         _finish_job(agent, job, "error", ToolResult(error=str(exc) or type(exc).__name__))
@@ -265,6 +274,8 @@ async def _run_subagent_job(agent: Agent, job: Job, spec: Any) -> None:
                 is_background=job.background,
             )
         child = agent.make_subagent(spec)
+        # The child's text and activities show up in the parent's stream, tagged with its path.
+        child.subscribe(lambda event: agent.emit(event, job.turn))
         async with child:
             res = await child.run(task, timeout=spec.timeout or None)
         if job.turn is not None:
@@ -280,13 +291,17 @@ async def _run_subagent_job(agent: Agent, job: Job, spec: Any) -> None:
         _finish_job(agent, job, "ok" if result.error is None else "error", result)
     except asyncio.CancelledError:
         reason = (job.turn.cancel_reason if job.turn else None) or "cancelled"
-        _finish_job(agent, job, reason, ToolResult(error=CANCEL_TEXT.get(reason, "cancelled")))
+        _finish_job(
+            agent, job, reason, ToolResult(error=CANCEL_TEXT.get(reason, "cancelled")), notify=False
+        )
         raise
     except Exception as exc:
         _finish_job(agent, job, "error", ToolResult(error=f"{type(exc).__name__}: {exc}"))
 
 
-def _finish_job(agent: Agent, job: Job, status: str, result: ToolResult) -> None:
+def _finish_job(
+    agent: Agent, job: Job, status: str, result: ToolResult, *, notify: bool = True
+) -> None:
     if job.done:
         return
     job.finish(status, result)  # type: ignore[arg-type]
@@ -296,12 +311,7 @@ def _finish_job(agent: Agent, job: Job, status: str, result: ToolResult) -> None
     if turn is not None:
         turn.tool_calls.append(
             ToolCallRecord(
-                job.name,
-                dict(job.args),
-                text[:2000],
-                job.status,
-                job.duration_s,
-                job.job_id,
+                job.name, dict(job.args), text[:2000], job.status, job.duration_s, job.job_id,
                 result.error,
             )
         )
@@ -314,13 +324,25 @@ def _finish_job(agent: Agent, job: Job, status: str, result: ToolResult) -> None
         "duration_s": job.duration_s,
     }
     agent.emit_activity(activity, job.name, payload, turn)
-    if job.background and job.status in ("ok", "error", "timeout"):
+    if notify and job.background:
         agent.background_done(job)
 
 
-def cancel_jobs(jobs: list[Job], reason: str) -> None:
+async def settle(jobs: list[Job], timeout: float = 5.0) -> None:
+    """Wait (bounded) until cancelled jobs have really stopped: their processes are gone."""
+    tasks = [j.task for j in jobs if j.task is not None and not j.task.done()]
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)
+
+
+def cancel_jobs(agent: Agent, jobs: list[Job], reason: str) -> None:
+    """Close ``jobs`` now with a ``reason`` result (so the conversation stays valid), then
+    cancel their tasks."""
+    text = CANCEL_TEXT.get(reason, "cancelled")
     for job in jobs:
-        job.cancel(reason, CANCEL_TEXT.get(reason, "cancelled"))  # type: ignore[arg-type]
+        _finish_job(agent, job, reason, ToolResult(error=text), notify=False)
+        if job.task is not None and not job.task.done():
+            job.task.cancel()
 
 
 # --------------------------------------------------------------------------- commands
@@ -381,6 +403,9 @@ async def run_round(agent: Agent, turn: TurnState) -> bool:
     plugins = agent.plugins
     messages = conv.messages
     schemas = agent.registry.native_schemas() if native else None
+    if agent._plugin_injected_messages:
+        injected, agent._plugin_injected_messages = agent._plugin_injected_messages, []
+        messages = [messages[0], *injected, *messages[1:]]
     if plugins is not None and plugins.has_hook("pre_llm_call"):
         messages = await plugins.transform(
             "pre_llm_call", list(messages), model=agent.llm.model, tools=schemas
@@ -401,9 +426,9 @@ async def run_round(agent: Agent, turn: TurnState) -> bool:
             visible.append(ev.text)
             agent.emit_text(ev.text, turn)
         elif type(ev) is ToolCallEvent or type(ev) is SubAgentCallEvent:
-            jobs.append(start_call(agent, turn, ev.name, dict(ev.args), raw=ev.raw))
+            jobs.append(await start_call(agent, turn, ev.name, dict(ev.args), raw=ev.raw))
         elif type(ev) is MalformedCallEvent:
-            jobs.append(start_call(agent, turn, ev.name, {}, raw=ev.raw, error=ev.error))
+            jobs.append(await start_call(agent, turn, ev.name, {}, raw=ev.raw, error=ev.error))
         elif type(ev) is CommandEvent:
             out = await run_command(agent, ev)
             raw.append("\n" + out)
@@ -444,7 +469,7 @@ async def run_round(agent: Agent, turn: TurnState) -> bool:
                     )
                     args, err = agent.convert_native_args(part.name, part.arguments)
                     jobs.append(
-                        start_call(agent, turn, part.name, args, call_id=part.id, error=err)
+                        await start_call(agent, turn, part.name, args, call_id=part.id, error=err)
                     )
                 elif kind is UsageReport:
                     usage_seen = part.usage
@@ -483,7 +508,7 @@ async def run_round(agent: Agent, turn: TurnState) -> bool:
         if text:
             turn.last_text = text
         if error is not None:
-            cancel_jobs([j for j in jobs if not j.done], "cancelled")
+            cancel_jobs(agent, [j for j in jobs if not j.done], "cancelled")
             _feed_back(agent, jobs, native)
             raise error
         direct = [j for j in jobs if not j.background and j.task is not None and not j.done]
@@ -500,11 +525,10 @@ async def run_round(agent: Agent, turn: TurnState) -> bool:
         partial = "".join(visible).strip()
         if partial:
             turn.last_text = partial
-        cancel_jobs([j for j in jobs if not j.done and not j.background], reason)
-        for job in jobs:
-            if job.background and not job.done:
-                job.cancel(reason, CANCEL_TEXT.get(reason, "cancelled"))  # type: ignore[arg-type]
+        open_jobs = [j for j in jobs if not j.done]
+        cancel_jobs(agent, open_jobs, reason)
         _feed_back(agent, jobs, native)
+        await settle(open_jobs)
         raise
 
 
@@ -528,7 +552,8 @@ def _feed_back(agent: Agent, jobs: list[Job], native: bool) -> bool:
             conv.append(
                 {"role": "tool", "tool_call_id": job.call_id, "name": job.name, "content": content}
             )
-        return direct_done
+        # Every native call got a tool message: the model answers them in the next round.
+        return True
     if not direct_done:
         return False
     conv.append({"role": "user", "content": _batch_message(jobs, agent)})
