@@ -400,3 +400,79 @@ async def test_test_agent_builder_drives_full_loop_with_output_recorder():
     env.output.assert_text_contains("4")
     assert env.output.processing_starts == env.output.processing_ends == 1
     env.events.assert_order("tool_start", "tool_done", "text")
+
+
+async def test_caller_cancelling_run_cancels_the_turn_and_keeps_history_valid():
+    started = asyncio.Event()
+
+    @tool
+    async def wait_forever() -> str:
+        """Blocks."""
+        started.set()
+        await asyncio.sleep(30)
+        return "never"
+
+    async with make_agent([native_call("wait_forever"), "next"], tools=[wait_forever]) as agent:
+        task = asyncio.create_task(agent.run("go"))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert no_dangling(agent)
+        assert "cancelled" in agent.conversation.messages[-1]["content"]
+        assert not agent.jobs.running
+        assert (await agent.run("again")).text == "next"
+
+
+async def test_breaking_out_of_run_stream_cancels_the_turn():
+    slow = ScriptEntry("w" * 100, chunk_size=1, delay_per_chunk=0.01)
+    async with make_agent([slow, "done"]) as agent:
+        seen = 0
+        async for event in agent.run_stream("go"):
+            if isinstance(event, TextChunk):
+                seen += 1
+                if seen == 3:
+                    break
+        result = await agent.run("again")
+        assert result.ok and result.text == "done"
+
+
+async def test_stop_during_a_turn_returns_cancelled_result():
+    slow = ScriptEntry("v" * 100, chunk_size=1, delay_per_chunk=0.02)
+    agent = make_agent([slow])
+    await agent.start()
+    task = asyncio.create_task(agent.run("go"))
+    await asyncio.sleep(0.1)
+    await agent.stop()
+    result = await task
+    assert result.status == "cancelled"
+    assert not agent.is_running
+
+
+async def test_trigger_events_wake_the_agent():
+    from kohakuterrarium.core.events import TriggerEvent
+    from kohakuterrarium.modules.trigger.base import BaseTrigger
+
+    class Once(BaseTrigger):
+        fired = False
+
+        async def wait_for_trigger(self):
+            if self.fired:
+                await asyncio.sleep(3600)
+            self.fired = True
+            return TriggerEvent("timer", "tick")
+
+    llm = ScriptedLLM(["tock"])
+    agent = Agent(AgentConfig(name="t"), llm=llm)
+    seen = []
+    agent.subscribe(seen.append)
+    async with agent:
+        await agent.add_trigger(Once())
+        for _ in range(100):
+            if llm.call_count:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+    assert llm.call_count == 1
+    assert llm.call_log[0][-1] == {"role": "user", "content": "[timer] tick"}
+    assert any(isinstance(e, TextChunk) and e.text == "tock" for e in seen)

@@ -220,7 +220,12 @@ async def start_call(
 async def _run_tool_job(agent: Agent, job: Job, tool: Any) -> None:
     agent.emit_activity("tool_start", job.name, {"job_id": job.job_id, "args": job.args}, job.turn)
     plugins = agent.plugins
-    context = agent.tool_context(job)
+    # Built only for tools or plugins that read it: most calls never need one.
+    wants_context = getattr(tool, "needs_context", False) or (
+        plugins is not None
+        and (plugins.has_hook("pre_tool_execute") or plugins.has_hook("post_tool_execute"))
+    )
+    context = agent.tool_context(job) if wants_context else None
     timeout = 0.0
     try:
         args = job.args

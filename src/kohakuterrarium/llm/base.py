@@ -91,10 +91,24 @@ class Usage:
             self.cost_usd = (self.cost_usd or 0.0) + other.cost_usd
 
     def copy(self) -> Usage:
-        return Usage(**{f.name: getattr(self, f.name) for f in fields(self)})
+        return Usage(
+            self.prompt_tokens,
+            self.completion_tokens,
+            self.cached_tokens,
+            self.reasoning_tokens,
+            self.total_tokens,
+            self.cost_usd,
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cached_tokens": self.cached_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+            "total_tokens": self.total_tokens,
+            "cost_usd": self.cost_usd,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> Usage:
