@@ -213,6 +213,7 @@ def test_unknown_builtin_tool_with_a_catalog(tmp_path: Path) -> None:
     with pytest.raises(UnknownToolError) as info:
         load()
     assert info.value.file == str(file.resolve())
+    assert info.value.key == "tools[1]"
     assert "did you mean 'read'" in (info.value.hint or "")
 
 
