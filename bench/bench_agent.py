@@ -123,7 +123,9 @@ async def bench_turns() -> None:
     gc.freeze()
     await _turn_pair(_make_agent(), "plain turn", "<= 50 µs")
     await _turn_pair(
-        _make_agent(tools=[aecho], script=tool_script("aecho")), "one-tool turn (async)", "<= 200 µs"
+        _make_agent(tools=[aecho], script=tool_script("aecho")),
+        "one-tool turn (async)",
+        "<= 200 µs",
     )
     await _turn_pair(
         _make_agent(tools=[echo], script=tool_script("echo")), "one-tool turn (sync)", "<= 200 µs"

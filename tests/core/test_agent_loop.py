@@ -75,7 +75,7 @@ async def test_native_tool_call_result_is_fed_back():
     second_call = llm.call_log[1]
     tool_msgs = [m for m in second_call if m["role"] == "tool"]
     assert tool_msgs and tool_msgs[0]["content"] == "3"
-    assistant = [m for m in second_call if m["role"] == "assistant"][0]
+    assistant = next(m for m in second_call if m["role"] == "assistant")
     assert assistant["tool_calls"][0]["function"]["name"] == "count_words"
     assert tool_msgs[0]["tool_call_id"] == assistant["tool_calls"][0]["id"]
     assert llm.last_tools and llm.last_tools[0].name == "count_words"
@@ -244,7 +244,7 @@ async def test_background_job_completion_continues_the_turn():
     assert result.text == "got: bg result"
     assert llm.call_count == 3
     # The placeholder answered the call at once; the completion arrived as a user message.
-    placeholder = [m for m in llm.call_log[1] if m["role"] == "tool"][0]
+    placeholder = next(m for m in llm.call_log[1] if m["role"] == "tool")
     assert "background" in placeholder["content"]
     completion = llm.call_log[2][-1]
     assert completion["role"] == "user" and "completed]\nbg result" in completion["content"]
@@ -258,7 +258,7 @@ async def test_unknown_tool_becomes_an_error_result_the_model_can_read():
         result = await agent.run("go")
     assert result.ok
     assert result.tool_calls[0].status == "error"
-    fed = [m for m in llm.call_log[1] if m["role"] == "tool"][0]["content"]
+    fed = next(m for m in llm.call_log[1] if m["role"] == "tool")["content"]
     assert "unknown tool 'count_wrds'" in fed and "count_words" in fed
 
 

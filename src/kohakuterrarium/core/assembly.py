@@ -116,16 +116,29 @@ def load_config_plugins(agent: Agent, entries: list[dict[str, Any]]) -> list[Any
     return out
 
 
+def _use_package_prompts() -> None:
+    """Let ``{% include "name" %}`` find fragments in installed packages' ``prompts:`` slots."""
+    from kohakuterrarium.packages import resolve_package_prompt
+    from kohakuterrarium.prompt import template
+
+    if template._resolver is None:
+        template.set_include_resolver(resolve_package_prompt)
+
+
 def compose_system_prompt(agent: Agent) -> str:
     """The full system prompt of ``agent`` from its config, tools, sub-agents and plugins."""
     from kohakuterrarium.prompt.aggregator import PromptParts, build_system_prompt
+
+    base = agent.config.system_prompt or ""
+    if "{%" in base:
+        _use_package_prompts()
 
     registry = agent.registry
     tools = [(n, t.description or "") for n, t in registry.tools.items()]
     subs = [(n, s.description) for n, s in registry.subagents.items()]
     hint = ""
     if not agent.native and (tools or subs):
-        from kohakuterrarium.parsing.format import syntax_hint
+        from kohakuterrarium.parsing import syntax_hint
 
         examples = [(n, registry.param_schema(n) or {}) for n in list(registry.tools)[:3]]
         hint = syntax_hint(agent.tool_format, examples)

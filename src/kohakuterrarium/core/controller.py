@@ -316,7 +316,12 @@ def _finish_job(
     if turn is not None:
         turn.tool_calls.append(
             ToolCallRecord(
-                job.name, dict(job.args), text[:2000], job.status, job.duration_s, job.job_id,
+                job.name,
+                dict(job.args),
+                text[:2000],
+                job.status,
+                job.duration_s,
+                job.job_id,
                 result.error,
             )
         )

@@ -10,37 +10,49 @@
 - :mod:`.xml`: attribute syntax of inline-argument formats.
 """
 
-from kohakuterrarium.parsing.calls import (
-    CONTENT_ARG_MAP,
-    DEFAULT_COMMANDS,
-    CallClassifier,
-    body_arg_name,
-    split_line_args,
-)
-from kohakuterrarium.parsing.convert import (
-    ToolArgumentError,
-    convert_args,
-    convert_json_args,
-)
-from kohakuterrarium.parsing.events import (
-    CommandEvent,
-    MalformedCallEvent,
-    OutputCallEvent,
-    ParseEvent,
-    SubAgentCallEvent,
-    TextEvent,
-    ToolCallEvent,
-)
-from kohakuterrarium.parsing.format import (
-    BRACKET_FORMAT,
-    XML_FORMAT,
-    ToolCallFormat,
-    format_tool_call,
-    resolve_format,
-    syntax_hint,
-    text_format,
-)
-from kohakuterrarium.parsing.state_machine import StreamParser, coalesce_text, create_parser
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Loaded on first access: the controller imports only the event types on its hot path.
+_LAZY: dict[str, str] = {
+    "CONTENT_ARG_MAP": "kohakuterrarium.parsing.calls",
+    "DEFAULT_COMMANDS": "kohakuterrarium.parsing.calls",
+    "CallClassifier": "kohakuterrarium.parsing.calls",
+    "body_arg_name": "kohakuterrarium.parsing.calls",
+    "split_line_args": "kohakuterrarium.parsing.calls",
+    "ToolArgumentError": "kohakuterrarium.parsing.convert",
+    "convert_args": "kohakuterrarium.parsing.convert",
+    "convert_json_args": "kohakuterrarium.parsing.convert",
+    "CommandEvent": "kohakuterrarium.parsing.events",
+    "MalformedCallEvent": "kohakuterrarium.parsing.events",
+    "OutputCallEvent": "kohakuterrarium.parsing.events",
+    "ParseEvent": "kohakuterrarium.parsing.events",
+    "SubAgentCallEvent": "kohakuterrarium.parsing.events",
+    "TextEvent": "kohakuterrarium.parsing.events",
+    "ToolCallEvent": "kohakuterrarium.parsing.events",
+    "BRACKET_FORMAT": "kohakuterrarium.parsing.format",
+    "XML_FORMAT": "kohakuterrarium.parsing.format",
+    "ToolCallFormat": "kohakuterrarium.parsing.format",
+    "format_tool_call": "kohakuterrarium.parsing.format",
+    "resolve_format": "kohakuterrarium.parsing.format",
+    "syntax_hint": "kohakuterrarium.parsing.format",
+    "text_format": "kohakuterrarium.parsing.format",
+    "StreamParser": "kohakuterrarium.parsing.state_machine",
+    "coalesce_text": "kohakuterrarium.parsing.state_machine",
+    "create_parser": "kohakuterrarium.parsing.state_machine",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kohakuterrarium.parsing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BRACKET_FORMAT",

@@ -65,7 +65,12 @@ class MalformedCallEvent:
 
 
 ParseEvent = (
-    TextEvent | ToolCallEvent | SubAgentCallEvent | CommandEvent | OutputCallEvent | MalformedCallEvent
+    TextEvent
+    | ToolCallEvent
+    | SubAgentCallEvent
+    | CommandEvent
+    | OutputCallEvent
+    | MalformedCallEvent
 )
 
 __all__ = [
