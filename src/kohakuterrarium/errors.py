@@ -30,6 +30,9 @@ wrong, where (file, key, creature, tool) and, when we know it, what to do about 
     ├── SessionError                 session file problems
     ├── TerrariumError               engine / graph problems
     │   └── GroupToolError           a group_* tool refused the request
+    ├── CompositionError             a compose pipeline step failed
+    │   ├── StepFailed               an agent turn in a pipeline did not end ok
+    │   └── RouteError               a router had no route for the key (also a KeyError)
     └── MCPError                     MCP server / transport failures
 
 ``PluginBlockError`` lives at ``kohakuterrarium.modules.plugin.base`` (packs import it from
@@ -205,6 +208,25 @@ class GroupToolError(TerrariumError):
     """A ``group_*`` tool refused the request."""
 
 
+class CompositionError(KTError):
+    """A step of a :mod:`kohakuterrarium.compose` pipeline failed."""
+
+
+class StepFailed(CompositionError):
+    """An agent turn inside a pipeline ended with a status other than ok."""
+
+    def __init__(self, message: str, *, result: object = None):
+        self.result = result
+        super().__init__(message)
+
+
+class RouteError(CompositionError, KeyError):
+    """A router got a key it has no route for."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
 class MCPError(KTError):
     """An MCP server or transport failure."""
 
@@ -214,6 +236,7 @@ __all__ = [
     "AuthError",
     "BadValueError",
     "BudgetExceeded",
+    "CompositionError",
     "ConfigError",
     "ContextOverflowError",
     "GroupToolError",
@@ -225,7 +248,9 @@ __all__ = [
     "PackageError",
     "ProviderError",
     "RateLimitError",
+    "RouteError",
     "SessionError",
+    "StepFailed",
     "TerrariumError",
     "ToolError",
     "ToolTimeout",
