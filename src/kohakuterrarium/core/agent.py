@@ -25,6 +25,7 @@ from kohakuterrarium.core.assembly import (
     compose_system_prompt,
     load_config,
     load_config_plugins,
+    load_config_subagents,
     load_config_tools,
 )
 from kohakuterrarium.core.config_types import AgentConfig
@@ -108,8 +109,11 @@ class Agent:
         load_config_tools(self, config.tools)
         for t in tools:
             self.registry.register_tool(as_tool(t))
-        for spec in subagents:
+        for spec in [*load_config_subagents(self, config.subagents), *subagents]:
             self.registry.register_subagent(spec)
+        self.subagent_history: dict[str, list[dict[str, Any]]] = {}
+        """The last conversation of each stateless sub-agent (for inspection and sessions)."""
+        self._kept_children: dict[str, Agent] = {}
 
         from kohakuterrarium.parsing.format import resolve_format
 
@@ -137,6 +141,12 @@ class Agent:
         self.scratchpad = _new_scratchpad()
 
         self._sinks: list[Any] = []
+        self.turn_end_callbacks: list[Any] = []
+        """Called with every TurnResult (sync, or async: run as a task); wiring, sessions."""
+        self.runtime_services: dict[str, Any] = {}
+        """Services plugins publish to tools (``ToolContext.runtime_services``)."""
+        self.file_read_state: Any = None
+        """Which files this agent has read (set by the file tools on first use)."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock: asyncio.Lock | None = None
         self._inbox: asyncio.Queue[TriggerEvent] | None = None
@@ -237,14 +247,21 @@ class Agent:
             tool_format=self.tool_format_name,
             agent=self,
             job_id=job.job_id,
+            file_read_state=self.file_read_state,
+            runtime_services=self.runtime_services,
         )
 
     def make_subagent(self, spec: SubAgentSpec) -> Agent:
+        """A child agent for ``spec``: the parent's model unless it names one, the parent's
+        tool instances where it has them, fresh builtins otherwise."""
         if self.config.max_subagent_depth and self.depth + 1 > self.config.max_subagent_depth:
             raise AgentStateError(
                 f"sub-agent '{spec.name}' would exceed max_subagent_depth="
                 f"{self.config.max_subagent_depth}"
             )
+        from kohakuterrarium.core.subagent import uses_parent_model
+        from kohakuterrarium.modules.tool.catalog import create_builtin_tool
+
         config = AgentConfig(
             name=spec.name,
             system_prompt=spec.system_prompt,
@@ -252,16 +269,38 @@ class Agent:
             max_iterations=spec.max_turns or None,
             max_subagent_depth=self.config.max_subagent_depth,
         )
-        tools = [self.registry.tools[n] for n in spec.tools if n in self.registry.tools]
-        child = Agent(
+        tools = []
+        for name in spec.tools:
+            tool = self.registry.tools.get(name) or create_builtin_tool(name)
+            if tool is None:
+                logger.warning("sub-agent tool not available", subagent=spec.name, tool=name)
+                continue
+            tools.append(tool)
+        llm = self.llm if uses_parent_model(spec.llm) else spec.llm
+        return Agent(
             config,
-            llm=spec.llm if spec.llm is not None else self.llm,
+            llm=llm,
             tools=[*tools, *spec.extra_tools],
             pwd=self.pwd,
             parent=self,
             environment=self.environment,
         )
-        return child
+
+    @contextlib.asynccontextmanager
+    async def subagent_session(self, spec: SubAgentSpec) -> AsyncIterator[Agent]:
+        """A started child for one task: fresh per task, or kept alive when not stateless."""
+        if spec.stateless:
+            child = self.make_subagent(spec)
+            async with child:
+                yield child
+            self.subagent_history[spec.name] = child.conversation.to_list()
+            return
+        child = self._kept_children.get(spec.name)
+        if child is None or not child.is_running:
+            child = self.make_subagent(spec)
+            await child.start()
+            self._kept_children[spec.name] = child
+        yield child
 
     def emit(self, event: TextChunk | Activity, turn: TurnState | None) -> None:
         if turn is not None:
@@ -341,6 +380,8 @@ class Agent:
             self._out_queue: asyncio.Queue[Any] = asyncio.Queue()
             self._sinks.append(self._out_queue.put_nowait)
             self._spawn(self._output_pump(), "output")
+        if self.plugins is not None:
+            self.runtime_services = self.plugins.collect_runtime_services(None)
         self._spawn(self._worker(), "worker")
         if self.input is not None:
             await _maybe_await(self.input.start())
@@ -365,6 +406,9 @@ class Agent:
         job_tasks = [j.task for j in list(self.jobs.running.values()) if j.task is not None]
         if running or job_tasks:
             await asyncio.wait([*running, *job_tasks], timeout=5)
+        for child in list(self._kept_children.values()):
+            with contextlib.suppress(Exception):
+                await child.stop()
         if self.input is not None:
             with contextlib.suppress(Exception):
                 await _maybe_await(self.input.stop())
@@ -558,7 +602,7 @@ class Agent:
                 timer.cancel()
         turn.error = error
         self._close_turn(turn)
-        return TurnResult(
+        result = TurnResult(
             status=status,  # type: ignore[arg-type]
             text=turn.last_text,
             usage=turn.usage.copy(),
@@ -568,6 +612,18 @@ class Agent:
             turn_index=turn.index,
             duration_s=time.perf_counter() - turn.started,
         )
+        for callback in self.turn_end_callbacks:
+            self._call_turn_end(callback, result)
+        return result
+
+    def _call_turn_end(self, callback: Any, result: TurnResult) -> None:
+        try:
+            value = callback(result)
+        except Exception:
+            logger.exception("turn-end callback failed", agent=self.name)
+            return
+        if asyncio.iscoroutine(value):
+            self._spawn(value, "turn-end")
 
     def _expire(self, task: asyncio.Task[Any], turn: TurnState) -> None:
         if turn.open and turn.cancel_reason is None and not task.done():

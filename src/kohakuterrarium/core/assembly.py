@@ -174,10 +174,99 @@ def compose_system_prompt(agent: Agent) -> str:
     return build_system_prompt(parts)
 
 
+_SUBAGENT_FILE_KEYS = ("prompt_file", "extra_prompt", "extra_prompt_file")
+
+
+def _read_prompt(agent: Agent, rel: str, key: str) -> str:
+    from kohakuterrarium.errors import MissingFileError
+
+    for base in [*(agent.config.base_dirs or []), agent.config.agent_path, agent.pwd]:
+        if base is None:
+            continue
+        path = Path(base) / rel
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise MissingFileError(
+        f"sub-agent prompt file '{rel}' not found",
+        file=_config_file(agent),
+        key=key,
+        hint="paths are relative to the creature folder",
+    )
+
+
+def load_config_subagents(agent: Agent, entries: list[Any]) -> list[Any]:
+    """SubAgentSpecs for every ``subagents:`` entry (builtins, YAML-defined, or from a module)."""
+    import importlib
+    from dataclasses import replace
+
+    from kohakuterrarium.core.subagent import BUILTIN_CATALOG, OVERRIDABLE, SubAgentSpec
+    from kohakuterrarium.errors import UnknownKeyError
+
+    catalog = importlib.import_module(BUILTIN_CATALOG)
+    specs = []
+    for entry in entries:
+        options = dict(entry.options or {})
+        if entry.description:
+            options.setdefault("description", entry.description)
+        spec: SubAgentSpec | None = None
+        if entry.module:
+            from kohakuterrarium.core.loader import load_class
+
+            obj = load_class(
+                entry.module,
+                entry.config_name or entry.name,
+                kind="sub-agent",
+                name=entry.name,
+                base_dirs=agent.config.base_dirs or [agent.pwd],
+            )
+            spec = (
+                obj if isinstance(obj, SubAgentSpec) else SubAgentSpec(name=entry.name, **dict(obj))
+            )
+        elif entry.type == "builtin" and catalog.builtin_subagent(entry.name) is not None:
+            spec = catalog.builtin_subagent(entry.name)
+        elif entry.type == "builtin" and not (
+            "system_prompt" in options or "prompt_file" in options
+        ):
+            raise ConfigError(
+                f"unknown builtin sub-agent '{entry.name}'",
+                file=_config_file(agent),
+                key="subagents",
+                hint=did_you_mean(entry.name, catalog.BUILTIN_SUBAGENTS)
+                or "define it inline with system_prompt: and tools:",
+            )
+        if spec is None:
+            spec = SubAgentSpec(name=entry.name)
+        changes: dict[str, Any] = {}
+        for key, value in options.items():
+            if key in _SUBAGENT_FILE_KEYS:
+                continue
+            field_name = OVERRIDABLE.get(key)
+            if field_name is None:
+                raise UnknownKeyError(
+                    f"sub-agent '{entry.name}' has no setting '{key}'",
+                    file=_config_file(agent),
+                    key=f"subagents.{entry.name}.{key}",
+                    hint=did_you_mean(key, [*OVERRIDABLE, *_SUBAGENT_FILE_KEYS])
+                    or f"known: {', '.join(sorted([*OVERRIDABLE, *_SUBAGENT_FILE_KEYS]))}",
+                )
+            changes[field_name] = list(value) if field_name == "tools" else value
+        spec = replace(spec, name=entry.name, **changes)
+        if "prompt_file" in options:
+            spec.system_prompt = _read_prompt(agent, options["prompt_file"], "prompt_file")
+        if "extra_prompt_file" in options:
+            extra = _read_prompt(agent, options["extra_prompt_file"], "extra_prompt_file")
+            spec.system_prompt = f"{spec.system_prompt}\n\n{extra}"
+        if options.get("extra_prompt"):
+            spec.system_prompt = f"{spec.system_prompt}\n\n{options['extra_prompt']}"
+        specs.append(spec)
+    return specs
+
+
 __all__ = [
     "as_tool",
     "compose_system_prompt",
     "load_config",
     "load_config_plugins",
+    "load_config_subagents",
     "load_config_tools",
 ]

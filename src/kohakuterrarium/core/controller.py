@@ -278,11 +278,14 @@ async def _run_subagent_job(agent: Agent, job: Job, spec: Any) -> None:
                 job_id=job.job_id,
                 is_background=job.background,
             )
-        child = agent.make_subagent(spec)
-        # The child's text and activities show up in the parent's stream, tagged with its path.
-        child.subscribe(lambda event: agent.emit(event, job.turn))
-        async with child:
-            res = await child.run(task, timeout=spec.timeout or None)
+        async with agent.subagent_session(spec) as child:
+            # The child's text and activities show up in the parent's stream, tagged with its path.
+            unsubscribe = child.subscribe(lambda event: agent.emit(event, job.turn))
+            try:
+                res = await child.run(task, timeout=spec.timeout or None)
+            finally:
+                unsubscribe()
+        agent.total_usage.add(res.usage)
         if job.turn is not None:
             job.turn.usage.add(res.usage)
         if res.ok:

@@ -35,6 +35,39 @@ class SubAgentSpec:
     """Tool-call format; None: the parent's."""
     background: bool = True
     """Run in the background unless the call says otherwise."""
+    stateless: bool = True
+    """True: a fresh conversation per task; False: one child kept alive across tasks."""
+    can_modify: bool = False
+    """Informational: whether its tools change files (shown in its description)."""
 
 
-__all__ = ["SubAgentSpec"]
+BUILTIN_CATALOG = "kohakuterrarium.builtins.subagents.catalog"
+"""Where the builtin sub-agents live; resolved by name at run time (like the tool catalog), so
+this layer never imports ``builtins`` statically."""
+
+_PARENT_MODEL = {None, "", "subagent-default", "default", "inherit", "parent"}
+
+# Keys a ``subagents:`` entry may override, mapped to SubAgentSpec fields.
+OVERRIDABLE = {
+    "description": "description",
+    "tools": "tools",
+    "system_prompt": "system_prompt",
+    "max_turns": "max_turns",
+    "timeout": "timeout",
+    "model": "llm",
+    "tool_format": "tool_format",
+    "run_in_background": "background",
+    "background": "background",
+    "stateless": "stateless",
+    "can_modify": "can_modify",
+}
+"""Entry keys with a direct field; ``prompt_file``, ``extra_prompt`` and ``extra_prompt_file``
+are handled by the loader (they read files / append)."""
+
+
+def uses_parent_model(llm: object) -> bool:
+    """True when a sub-agent's ``model`` means "use the parent's"."""
+    return llm is None or (isinstance(llm, str) and llm in _PARENT_MODEL)
+
+
+__all__ = ["BUILTIN_CATALOG", "OVERRIDABLE", "SubAgentSpec", "uses_parent_model"]

@@ -1,0 +1,1 @@
+"""Builtin tools, sub-agents and triggers, registered by name."""
