@@ -23,6 +23,7 @@ from typing import Any
 from kohakuterrarium.core.assembly import (
     as_tool,
     compose_system_prompt,
+    discover_config_skills,
     load_config,
     load_config_plugins,
     load_config_subagents,
@@ -111,6 +112,11 @@ class Agent:
             self.registry.register_tool(as_tool(t))
         for spec in [*load_config_subagents(self, config.subagents), *subagents]:
             self.registry.register_subagent(spec)
+        self.skills = discover_config_skills(self)
+        if self.skills and "skill" not in self.registry.tools:
+            from kohakuterrarium.skills.tool import SkillTool
+
+            self.registry.register_tool(SkillTool(self.skills))
         self.subagent_history: dict[str, list[dict[str, Any]]] = {}
         """The last conversation of each stateless sub-agent (for inspection and sessions)."""
         self._kept_children: dict[str, Agent] = {}

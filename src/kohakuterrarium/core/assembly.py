@@ -152,6 +152,13 @@ def compose_system_prompt(agent: Agent) -> str:
     if agent.plugins is not None:
         with contextlib.suppress(Exception):
             prose = agent.plugins.collect_prompt_content(None)
+    skills = getattr(agent, "skills", None)
+    if skills:
+        from kohakuterrarium.skills.loader import skill_index
+
+        index = skill_index(skills.values(), agent.config.skill_index_budget_bytes)
+        if index:
+            prose = [*prose, index]
     config = agent.config
     parts = PromptParts(
         base=config.system_prompt or "",
@@ -172,6 +179,17 @@ def compose_system_prompt(agent: Agent) -> str:
         include_hints=config.include_hints_in_prompt,
     )
     return build_system_prompt(parts)
+
+
+def discover_config_skills(agent: Agent) -> dict[str, Any]:
+    """The skills this creature sees (package skills only when ``skills:`` opts in)."""
+    from kohakuterrarium.skills.loader import discover_skills
+
+    return discover_skills(
+        agent_path=agent.config.agent_path,
+        pwd=agent.pwd,
+        enabled_package_skills=agent.config.skills,
+    )
 
 
 _SUBAGENT_FILE_KEYS = ("prompt_file", "extra_prompt", "extra_prompt_file")
@@ -265,6 +283,7 @@ def load_config_subagents(agent: Agent, entries: list[Any]) -> list[Any]:
 __all__ = [
     "as_tool",
     "compose_system_prompt",
+    "discover_config_skills",
     "load_config",
     "load_config_plugins",
     "load_config_subagents",
