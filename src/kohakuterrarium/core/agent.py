@@ -136,6 +136,14 @@ class Agent:
                 self.plugins.register(p)
 
         self.conversation = Conversation(max_messages=config.max_messages)
+        from kohakuterrarium.core.compaction import CompactConfig, CompactManager
+
+        self.compactor = CompactManager(
+            self,
+            CompactConfig.from_dict(
+                config.compact, file=str(config.config_file) if config.config_file else None
+            ),
+        )
         self.jobs = JobStore()
         self.max_rounds = config.max_iterations or DEFAULT_MAX_ROUNDS
         self.request_options: dict[str, Any] = {}
@@ -333,6 +341,7 @@ class Agent:
         turn.usage.add(usage)
         self.total_usage.add(usage)
         self.emit_activity("token_usage", "", usage.to_dict(), turn)
+        self.compactor.observe(usage.prompt_tokens)
 
     async def write_named_output(self, target: str, content: str, turn: TurnState) -> None:
         module = self.named_outputs.get(target)

@@ -394,6 +394,8 @@ async def run_cycle(agent: Agent, events: list[TriggerEvent], turn: TurnState) -
     """Process one batch of events: append the user message, then run rounds until done."""
     message = format_events(events)
     if message is not None:
+        if any(ev.type == EventType.USER_INPUT for ev in events):
+            agent.conversation.mark_turn_start()
         agent.conversation.append(message)
     max_rounds = agent.max_rounds
     while True:
@@ -411,6 +413,8 @@ async def run_cycle(agent: Agent, events: list[TriggerEvent], turn: TurnState) -
 
 async def run_round(agent: Agent, turn: TurnState) -> bool:
     """One LLM round. Returns True when results were fed back and another round is due."""
+    if agent.compactor._ready is not None:
+        agent.compactor.swap_if_ready()
     conv = agent.conversation
     native = agent.native
     plugins = agent.plugins

@@ -17,7 +17,7 @@ Message = dict[str, Any]
 class Conversation:
     """The message list the controller sends to the model."""
 
-    __slots__ = ("_messages", "_system", "listeners", "max_messages")
+    __slots__ = ("_messages", "_system", "listeners", "max_messages", "turn_starts")
 
     def __init__(self, system_prompt: str = "", *, max_messages: int = 0) -> None:
         self._system: Message = {"role": "system", "content": system_prompt}
@@ -26,6 +26,8 @@ class Conversation:
         """Keep at most this many non-system messages (0: no limit)."""
         self.listeners: list[Callable[[Message], None]] = []
         """Called with every appended message (the session layer persists from here)."""
+        self.turn_starts: list[int] = []
+        """Index of the first message of each user turn (safe places to cut the history)."""
 
     # -- reading
     @property
@@ -45,6 +47,10 @@ class Conversation:
         return [dict(m) for m in self._messages]
 
     # -- writing
+    def mark_turn_start(self) -> None:
+        """The next appended message starts a user turn."""
+        self.turn_starts.append(len(self._messages))
+
     def append(self, message: Message) -> None:
         self._messages.append(message)
         for listener in self.listeners:
@@ -61,9 +67,20 @@ class Conversation:
         """Swap in a new history (compaction, resume). The system prompt is kept."""
         rest = [m for m in messages if m.get("role") != "system"] if messages else []
         self._messages = [self._system, *rest]
+        self.turn_starts = [i for i, m in enumerate(self._messages) if m.get("role") == "user"]
 
     def clear(self) -> None:
         self._messages = [self._system]
+        self.turn_starts = []
+
+    def compact(self, cut: int, summary: str) -> None:
+        """Replace messages before ``cut`` (a turn start) with a summary."""
+        from kohakuterrarium.core.compaction import summary_messages
+
+        head = [self._system, *summary_messages(summary)]
+        shift = len(head) - cut
+        self._messages = [*head, *self._messages[cut:]]
+        self.turn_starts = [i + shift for i in self.turn_starts if i >= cut]
 
     def _trim(self) -> None:
         # Amortised: trim back to max_messages only when twice over, never splitting a tool
@@ -71,7 +88,9 @@ class Conversation:
         keep = self._messages[-self.max_messages :]
         while keep and keep[0].get("role") == "tool":
             keep = keep[1:]
+        cut = len(self._messages) - len(keep)
         self._messages = [self._system, *keep]
+        self.turn_starts = [i - cut + 1 for i in self.turn_starts if i >= cut]
 
     def dangling_tool_calls(self) -> list[str]:
         """Ids of native tool calls (in the last assistant message) that have no result yet."""
