@@ -113,7 +113,7 @@ async def test_plugin_can_veto_and_sees_the_end_hook():
             self.ended.append((summary, messages_removed))
 
     gate = Gate()
-    agent, llm = make([ScriptEntry(f"r{i}", usage=BIG) for i in range(5)], plugins=[gate])
+    agent, _llm = make([ScriptEntry(f"r{i}", usage=BIG) for i in range(5)], plugins=[gate])
     async with agent:
         await agent.run("one")
         await agent.run("two")
