@@ -150,9 +150,28 @@ class Agent:
         self.serial_lock = asyncio.Lock()
         self.total_usage = Usage()
         self.turn_count = 0
+        self.total_tool_calls = 0
+        self.scratchpad = _new_scratchpad()
+        cfg_file = str(config.config_file) if config.config_file else None
+        from kohakuterrarium.core.budget import Budget
+
+        self.budget = Budget.from_dict(config.budget, file=cfg_file)
+        self.termination = None
+        self.terminated: str | None = None
+        """Why a termination condition stopped the agent (None while it may run)."""
+        if config.termination or (
+            self.plugins is not None and self.plugins.has_hook("contribute_termination_check")
+        ):
+            from kohakuterrarium.core.termination import TerminationChecker, TerminationConfig
+
+            self.termination = TerminationChecker(
+                TerminationConfig.from_dict(config.termination, file=cfg_file)
+            )
+            self.termination.attach_scratchpad(self.scratchpad)
+            if self.plugins is not None:
+                self.termination.attach_plugins(self.plugins)
         self.session = session
         self.session_store = None
-        self.scratchpad = _new_scratchpad()
 
         self._sinks: list[Any] = []
         self.turn_end_callbacks: list[Any] = []
@@ -397,6 +416,8 @@ class Agent:
             self._spawn(self._output_pump(), "output")
         if self.plugins is not None:
             self.runtime_services = self.plugins.collect_runtime_services(None)
+        if self.termination is not None:
+            self.termination.start()
         self._spawn(self._worker(), "worker")
         if self.input is not None:
             await _maybe_await(self.input.start())
@@ -452,6 +473,8 @@ class Agent:
         return task
 
     def _require_running(self) -> None:
+        if self.terminated is not None:
+            raise AgentStateError(f"agent '{self.name}' has terminated: {self.terminated}")
         if self._state != "running":
             state = "was stopped" if self._state in ("stopped", "stopping") else "is not started"
             raise AgentStateError(
@@ -627,6 +650,11 @@ class Agent:
             turn_index=turn.index,
             duration_s=time.perf_counter() - turn.started,
         )
+        if self.termination is not None and self.parent is None:
+            self.termination.record_turn(tokens=result.usage.total_tokens)
+            if self.termination.should_terminate(result.text):
+                self.terminated = self.termination.reason or "termination condition met"
+                self.emit_activity("terminated", "", {"reason": self.terminated}, None)
         for callback in self.turn_end_callbacks:
             self._call_turn_end(callback, result)
         return result

@@ -66,6 +66,8 @@ class TurnState:
 
     __slots__ = (
         "activities",
+        "budget_hit",
+        "calls",
         "cancel_reason",
         "continuation",
         "error",
@@ -94,6 +96,10 @@ class TurnState:
         self.continuation: asyncio.Queue[TriggerEvent] | None = None
         self.stream = stream
         self.rounds = 0
+        self.calls = 0
+        """Tool / sub-agent calls started in this turn."""
+        self.budget_hit: str | None = None
+        """Why a call was refused for budget reasons (ends the turn after the round)."""
         self.open = True
 
 
@@ -184,6 +190,14 @@ async def start_call(
             name, args = call.name, dict(call.args)
         except Exception as exc:  # PluginBlockError: its message becomes the tool result
             error = str(exc) or type(exc).__name__
+    budget = agent.budget
+    if error is None and budget is not None:
+        refused = budget.refuse_call(agent, turn)
+        if refused is not None:
+            turn.budget_hit = refused
+            error = f"refused: {refused}"
+    turn.calls += 1
+    agent.total_tool_calls += 1
     spec = agent.registry.subagents.get(name)
     tool = agent.registry.tools.get(name) if spec is None else None
     kind = "subagent" if spec is not None else "tool"
@@ -407,7 +421,10 @@ async def run_cycle(agent: Agent, events: list[TriggerEvent], turn: TurnState) -
                 budget="max_iterations",
                 limit=max_rounds,
             )
-        if not await run_round(agent, turn):
+        more = await run_round(agent, turn)
+        if agent.budget is not None:
+            agent.budget.check(agent, turn)
+        if not more:
             return
 
 
