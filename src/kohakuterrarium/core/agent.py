@@ -20,14 +20,12 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
+from kohakuterrarium.core.agent_io import OutputPump, TriggerSet, maybe_await
 from kohakuterrarium.core.assembly import (
-    as_tool,
+    assemble,
     compose_system_prompt,
-    discover_config_skills,
     load_config,
-    load_config_plugins,
-    load_config_subagents,
-    load_config_tools,
+    make_subagent,
 )
 from kohakuterrarium.core.config_types import AgentConfig
 from kohakuterrarium.core.controller import (
@@ -40,7 +38,6 @@ from kohakuterrarium.core.controller import (
 from kohakuterrarium.core.conversation import Conversation
 from kohakuterrarium.core.events import EventType, TriggerEvent, create_user_input_event
 from kohakuterrarium.core.jobs import Job, JobStore
-from kohakuterrarium.core.registry import Registry
 from kohakuterrarium.core.result import Activity, TextChunk, TurnEnded, TurnResult
 from kohakuterrarium.core.subagent import SubAgentSpec
 from kohakuterrarium.errors import (
@@ -106,44 +103,10 @@ class Agent:
         )
         self._owns_llm = llm is None and llm_override is None
 
-        self.registry = Registry()
-        load_config_tools(self, config.tools)
-        for t in tools:
-            self.registry.register_tool(as_tool(t))
-        for spec in [*load_config_subagents(self, config.subagents), *subagents]:
-            self.registry.register_subagent(spec)
-        self.skills = discover_config_skills(self)
-        if self.skills and "skill" not in self.registry.tools:
-            from kohakuterrarium.skills.tool import SkillTool
-
-            self.registry.register_tool(SkillTool(self.skills))
         self.subagent_history: dict[str, list[dict[str, Any]]] = {}
         """The last conversation of each stateless sub-agent (for inspection and sessions)."""
         self._kept_children: dict[str, Agent] = {}
-
-        from kohakuterrarium.parsing.format import resolve_format
-
-        self.tool_format = resolve_format(config.tool_format or "bracket")
-        self.native = self.tool_format == "native"
-
-        self.plugins = None
-        plugin_list = [*load_config_plugins(self, config.plugins), *plugins]
-        if plugin_list:
-            from kohakuterrarium.modules.plugin.manager import PluginManager
-
-            self.plugins = PluginManager()
-            for p in plugin_list:
-                self.plugins.register(p)
-
         self.conversation = Conversation(max_messages=config.max_messages)
-        from kohakuterrarium.core.compaction import CompactConfig, CompactManager
-
-        self.compactor = CompactManager(
-            self,
-            CompactConfig.from_dict(
-                config.compact, file=str(config.config_file) if config.config_file else None
-            ),
-        )
         self.jobs = JobStore()
         self.max_rounds = config.max_iterations or DEFAULT_MAX_ROUNDS
         self.request_options: dict[str, Any] = {}
@@ -151,25 +114,11 @@ class Agent:
         self.total_usage = Usage()
         self.turn_count = 0
         self.total_tool_calls = 0
-        self.scratchpad = _new_scratchpad()
-        cfg_file = str(config.config_file) if config.config_file else None
-        from kohakuterrarium.core.budget import Budget
-
-        self.budget = Budget.from_dict(config.budget, file=cfg_file)
-        self.termination = None
         self.terminated: str | None = None
         """Why a termination condition stopped the agent (None while it may run)."""
-        if config.termination or (
-            self.plugins is not None and self.plugins.has_hook("contribute_termination_check")
-        ):
-            from kohakuterrarium.core.termination import TerminationChecker, TerminationConfig
-
-            self.termination = TerminationChecker(
-                TerminationConfig.from_dict(config.termination, file=cfg_file)
-            )
-            self.termination.attach_scratchpad(self.scratchpad)
-            if self.plugins is not None:
-                self.termination.attach_plugins(self.plugins)
+        # Tools, sub-agents, skills, format, plugins, compaction, budget, termination:
+        # everything a bad config can break is built here, so it fails at build time.
+        assemble(self, tools, subagents, plugins)
         self.session = session
         self.session_store = None
 
@@ -185,7 +134,8 @@ class Agent:
         self._inbox: asyncio.Queue[TriggerEvent] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._current: tuple[asyncio.Task[Any], TurnState] | None = None
-        self._triggers: dict[str, tuple[Any, asyncio.Task[Any]]] = {}
+        self.triggers = TriggerSet(self)
+        self._pump: OutputPump | None = None
         self._state = "new"  # new -> running -> stopped
         self._plugin_injected_messages: list[dict[str, Any]] = []
         self.update_system_prompt(None)
@@ -285,39 +235,8 @@ class Agent:
         )
 
     def make_subagent(self, spec: SubAgentSpec) -> Agent:
-        """A child agent for ``spec``: the parent's model unless it names one, the parent's
-        tool instances where it has them, fresh builtins otherwise."""
-        if self.config.max_subagent_depth and self.depth + 1 > self.config.max_subagent_depth:
-            raise AgentStateError(
-                f"sub-agent '{spec.name}' would exceed max_subagent_depth="
-                f"{self.config.max_subagent_depth}"
-            )
-        from kohakuterrarium.core.subagent import uses_parent_model
-        from kohakuterrarium.modules.tool.catalog import create_builtin_tool
-
-        config = AgentConfig(
-            name=spec.name,
-            system_prompt=spec.system_prompt,
-            tool_format=spec.tool_format or self.config.tool_format,
-            max_iterations=spec.max_turns or None,
-            max_subagent_depth=self.config.max_subagent_depth,
-        )
-        tools = []
-        for name in spec.tools:
-            tool = self.registry.tools.get(name) or create_builtin_tool(name)
-            if tool is None:
-                logger.warning("sub-agent tool not available", subagent=spec.name, tool=name)
-                continue
-            tools.append(tool)
-        llm = self.llm if uses_parent_model(spec.llm) else spec.llm
-        return Agent(
-            config,
-            llm=llm,
-            tools=[*tools, *spec.extra_tools],
-            pwd=self.pwd,
-            parent=self,
-            environment=self.environment,
-        )
+        """A child agent for ``spec`` (see :func:`core.assembly.make_subagent`)."""
+        return make_subagent(self, spec)
 
     @contextlib.asynccontextmanager
     async def subagent_session(self, spec: SubAgentSpec) -> AsyncIterator[Agent]:
@@ -401,7 +320,7 @@ class Agent:
         self._inbox = asyncio.Queue(maxsize=1024)
         self._state = "running"
         if self.output is not None:
-            await _maybe_await(self.output.start())
+            await maybe_await(self.output.start())
         if self.plugins is not None:
             from kohakuterrarium.modules.plugin.base import PluginContext
 
@@ -411,16 +330,15 @@ class Agent:
             await self.plugins.load_all(ctx)
             await self.plugins.notify("on_agent_start")
         if self.output is not None:
-            self._out_queue: asyncio.Queue[Any] = asyncio.Queue()
-            self._sinks.append(self._out_queue.put_nowait)
-            self._spawn(self._output_pump(), "output")
+            self._pump = OutputPump(self, self.output)
+            self._pump.start()
         if self.plugins is not None:
             self.runtime_services = self.plugins.collect_runtime_services(None)
         if self.termination is not None:
             self.termination.start()
         self._spawn(self._worker(), "worker")
         if self.input is not None:
-            await _maybe_await(self.input.start())
+            await maybe_await(self.input.start())
             self._spawn(self._input_loop(), "input")
 
     async def stop(self) -> None:
@@ -434,8 +352,7 @@ class Agent:
                 turn.cancel_reason = "cancelled"
             task.cancel()
         cancel_jobs(self, list(self.jobs.running.values()), "cancelled")
-        for trigger_id in list(self._triggers):
-            await self.remove_trigger(trigger_id)
+        await self.triggers.remove_all()
         for task in list(self._tasks):
             task.cancel()
         running = [t for t in self._tasks if not t.done()]
@@ -447,13 +364,13 @@ class Agent:
                 await child.stop()
         if self.input is not None:
             with contextlib.suppress(Exception):
-                await _maybe_await(self.input.stop())
+                await maybe_await(self.input.stop())
         if self.plugins is not None:
             await self.plugins.notify("on_agent_stop")
             await self.plugins.unload_all()
         if self.output is not None:
             with contextlib.suppress(Exception):
-                await _maybe_await(self.output.stop())
+                await maybe_await(self.output.stop())
         if self._owns_llm:
             with contextlib.suppress(Exception):
                 await self.llm.close()
@@ -592,8 +509,8 @@ class Agent:
             async with self._lock:
                 self._current = (task, turn)
                 try:
-                    if self.output is not None:
-                        await self._output_mark("processing_start")
+                    if self._pump is not None:
+                        await self._pump.mark("processing_start")
                     if self.plugins is not None:
                         for ev in events:
                             await self.plugins.notify("on_event", event=ev)
@@ -609,8 +526,8 @@ class Agent:
                         await run_cycle(self, batch, turn)
                 finally:
                     self._current = None
-                    if self.output is not None:
-                        await asyncio.shield(self._output_mark("processing_end"))
+                    if self._pump is not None:
+                        await asyncio.shield(self._pump.mark("processing_end"))
         except asyncio.CancelledError:
             # A reason set by us (timeout, interrupt, stop, stream consumer gone) means we own
             # the cancellation: swallow it and report. Otherwise the caller was cancelled.
@@ -699,33 +616,6 @@ class Agent:
                 batch.append(nxt)
             await self._drive(self._event_turn(batch), batch, None, True)
 
-    async def _output_pump(self) -> None:
-        out = self.output
-        while True:
-            event = await self._out_queue.get()
-            try:
-                if type(event) is TextChunk:
-                    if event.path == self.path:
-                        await _maybe_await(out.write_stream(event.text))
-                elif type(event) is Activity:
-                    handler = getattr(out, "on_activity", None)
-                    if handler is not None:
-                        await _maybe_await(handler(event.type, event.name, event.payload))
-                elif event == "processing_start":
-                    await _maybe_await(out.on_processing_start())
-                elif event == "processing_end":
-                    await _maybe_await(out.on_processing_end())
-            except Exception:
-                logger.exception("output module failed", agent=self.name)
-            finally:
-                self._out_queue.task_done()
-
-    async def _output_mark(self, marker: str) -> None:
-        if self.output is not None and self._state == "running":
-            self._out_queue.put_nowait(marker)
-            if marker == "processing_end":
-                await self._out_queue.join()
-
     def _event_turn(self, batch: list[TriggerEvent]) -> TurnState:
         if any(ev.type == EventType.USER_INPUT for ev in batch):
             return self._new_turn()
@@ -743,47 +633,11 @@ class Agent:
     async def add_trigger(self, trigger: Any, trigger_id: str | None = None) -> str:
         """Start ``trigger``; every event it fires is queued for the agent. Returns its id."""
         self._require_running()
-        trigger_id = trigger_id or f"trigger_{type(trigger).__name__}_{len(self._triggers) + 1}"
-        if trigger_id in self._triggers:
-            raise BadValueError(
-                f"a trigger with id '{trigger_id}' already exists", key="trigger_id"
-            )
-        await _maybe_await(trigger.start())
-        task = self._spawn(self._trigger_loop(trigger_id, trigger), f"trigger-{trigger_id}")
-        self._triggers[trigger_id] = (trigger, task)
-        return trigger_id
+        return await self.triggers.add(trigger, trigger_id)
 
     async def remove_trigger(self, trigger: Any) -> bool:
-        trigger_id = (
-            trigger
-            if isinstance(trigger, str)
-            else next((k for k, (t, _) in self._triggers.items() if t is trigger), None)
-        )
-        entry = self._triggers.pop(trigger_id, None) if trigger_id else None
-        if entry is None:
-            return False
-        obj, task = entry
-        task.cancel()
-        with contextlib.suppress(Exception):
-            await _maybe_await(obj.stop())
-        return True
-
-    async def _trigger_loop(self, trigger_id: str, trigger: Any) -> None:
-        while True:
-            try:
-                event = await trigger.wait_for_trigger()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("trigger failed; removing it", trigger=trigger_id)
-                self._triggers.pop(trigger_id, None)
-                return
-            if event is None:
-                if not getattr(trigger, "is_running", True):
-                    return
-                continue
-            self.emit_activity("trigger_fired", trigger_id, {"type": event.type}, None)
-            await self.inject_event(event)
+        """Stop a trigger by id or object; False when there is no such trigger."""
+        return await self.triggers.remove(trigger)
 
     # ------------------------------------------------------------------ inspection
 
@@ -850,18 +704,6 @@ def _in_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
         return asyncio.get_running_loop() is loop
     except RuntimeError:
         return False
-
-
-async def _maybe_await(value: Any) -> Any:
-    if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
-        return await value
-    return value
-
-
-def _new_scratchpad() -> Any:
-    from kohakuterrarium.core.scratchpad import Scratchpad
-
-    return Scratchpad()
 
 
 __all__ = ["Agent"]

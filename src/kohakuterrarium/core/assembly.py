@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kohakuterrarium.core.config_types import AgentConfig, ToolEntry
-from kohakuterrarium.errors import ConfigError, UnknownToolError, did_you_mean
+from kohakuterrarium.errors import AgentStateError, ConfigError, UnknownToolError, did_you_mean
 from kohakuterrarium.modules.tool.base import BaseTool, ToolConfig
+from kohakuterrarium.utils.logging import get_logger
 
 if TYPE_CHECKING:
     from kohakuterrarium.core.agent import Agent
+
+logger = get_logger(__name__)
 
 _TOOL_CONFIG_KEYS = (
     "timeout",
@@ -123,6 +126,92 @@ def _use_package_prompts() -> None:
 
     if template._resolver is None:
         template.set_include_resolver(resolve_package_prompt)
+
+
+def assemble(agent: Agent, tools: Any, subagents: Any, plugins: Any) -> None:
+    """Build the parts of ``agent`` its config describes (in dependency order)."""
+    from kohakuterrarium.core.budget import Budget
+    from kohakuterrarium.core.compaction import CompactConfig, CompactManager
+    from kohakuterrarium.core.registry import Registry
+    from kohakuterrarium.core.scratchpad import Scratchpad
+    from kohakuterrarium.parsing.format import resolve_format
+
+    config = agent.config
+    cfg_file = _config_file(agent)
+    agent.registry = Registry()
+    load_config_tools(agent, config.tools)
+    for t in tools:
+        agent.registry.register_tool(as_tool(t))
+    for spec in [*load_config_subagents(agent, config.subagents), *subagents]:
+        agent.registry.register_subagent(spec)
+    agent.skills = discover_config_skills(agent)
+    if agent.skills and "skill" not in agent.registry.tools:
+        from kohakuterrarium.skills.tool import SkillTool
+
+        agent.registry.register_tool(SkillTool(agent.skills))
+    agent.tool_format = resolve_format(config.tool_format or "bracket")
+    agent.native = agent.tool_format == "native"
+    agent.plugins = None
+    plugin_list = [*load_config_plugins(agent, config.plugins), *plugins]
+    if plugin_list:
+        from kohakuterrarium.modules.plugin.manager import PluginManager
+
+        agent.plugins = PluginManager()
+        for p in plugin_list:
+            agent.plugins.register(p)
+    agent.compactor = CompactManager(agent, CompactConfig.from_dict(config.compact, file=cfg_file))
+    agent.scratchpad = Scratchpad()
+    agent.budget = Budget.from_dict(config.budget, file=cfg_file)
+    agent.termination = None
+    if config.termination or (
+        agent.plugins is not None and agent.plugins.has_hook("contribute_termination_check")
+    ):
+        from kohakuterrarium.core.termination import TerminationChecker, TerminationConfig
+
+        agent.termination = TerminationChecker(
+            TerminationConfig.from_dict(config.termination, file=cfg_file)
+        )
+        agent.termination.attach_scratchpad(agent.scratchpad)
+        if agent.plugins is not None:
+            agent.termination.attach_plugins(agent.plugins)
+
+
+def make_subagent(parent: Agent, spec: Any) -> Agent:
+    """A child agent for ``spec``: the parent's model unless it names one, the parent's
+    tool instances where it has them, fresh builtins otherwise."""
+    if parent.config.max_subagent_depth and parent.depth + 1 > parent.config.max_subagent_depth:
+        raise AgentStateError(
+            f"sub-agent '{spec.name}' would exceed max_subagent_depth="
+            f"{parent.config.max_subagent_depth}"
+        )
+    from kohakuterrarium.core.subagent import uses_parent_model
+    from kohakuterrarium.modules.tool.catalog import create_builtin_tool
+
+    config = AgentConfig(
+        name=spec.name,
+        system_prompt=spec.system_prompt,
+        tool_format=spec.tool_format or parent.config.tool_format,
+        max_iterations=spec.max_turns or None,
+        max_subagent_depth=parent.config.max_subagent_depth,
+    )
+    tools = []
+    for name in spec.tools:
+        tool = parent.registry.tools.get(name) or create_builtin_tool(name)
+        if tool is None:
+            logger.warning("sub-agent tool not available", subagent=spec.name, tool=name)
+            continue
+        tools.append(tool)
+    llm = parent.llm if uses_parent_model(spec.llm) else spec.llm
+    from kohakuterrarium.core.agent import Agent as _Agent
+
+    return _Agent(
+        config,
+        llm=llm,
+        tools=[*tools, *spec.extra_tools],
+        pwd=parent.pwd,
+        parent=parent,
+        environment=parent.environment,
+    )
 
 
 def compose_system_prompt(agent: Agent) -> str:
@@ -282,10 +371,12 @@ def load_config_subagents(agent: Agent, entries: list[Any]) -> list[Any]:
 
 __all__ = [
     "as_tool",
+    "assemble",
     "compose_system_prompt",
     "discover_config_skills",
     "load_config",
     "load_config_plugins",
     "load_config_subagents",
     "load_config_tools",
+    "make_subagent",
 ]
