@@ -13,12 +13,6 @@ from kohakuterrarium.cli.parser import build_parser
 NOT_YET = [
     ["resume", "--last"],
     ["terrarium", "run", "recipes/x"],
-    ["install", "@kt-biome"],
-    ["uninstall", "kt-biome"],
-    ["update", "--all"],
-    ["list"],
-    ["info", "creatures/x"],
-    ["marketplace", "search", "web"],
     ["login", "openai"],
     ["config", "key", "set", "openai", "sk-x"],
     ["config", "key", "list"],

@@ -95,8 +95,10 @@ def test_name_override_and_missing_manifest(pkg_dir: Path, tmp_path: Path) -> No
 def test_bad_sources_raise_package_error(pkg_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(PackageError, match="no such folder"):
         packages.install_package(tmp_path / "missing")
+    # A git URL is cloned; one that does not exist fails with git's reason (no network here).
     with pytest.raises(PackageError, match="git"):
-        packages.install_package("https://example.invalid/pack.git")
+        packages.install_package((tmp_path / "missing.git").as_uri())
+    assert not any(pkg_dir.iterdir())  # nothing half-installed, no staging left behind
 
 
 def test_uninstall(pkg_dir: Path, src: Path) -> None:

@@ -13,6 +13,9 @@ import argparse
 RUN_HANDLER = "kohakuterrarium.cli.run:cmd_run"
 """Implementation of ``kt run``."""
 
+PACKAGES_HANDLERS = "kohakuterrarium.cli.packages:"
+"""Module of ``kt install|uninstall|update|list|info|marketplace``; append the function name."""
+
 NOT_YET = " (not available yet)"
 """Suffix on the help line of a registered command that is not implemented yet."""
 
@@ -159,26 +162,64 @@ def _add_terrarium(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def _add_packages(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = _command(sub, "install", "install a package (@name, git URL or local folder)")
-    p.add_argument("source", help="@name, git URL or local path")
+    p = _command(
+        sub,
+        "install",
+        "install a package (@name, git URL[@ref] or local folder)",
+        handler=PACKAGES_HANDLERS + "cmd_install",
+    )
+    p.add_argument("source", help="@name (marketplace), git URL (url@tag pins it) or local path")
     p.add_argument("-e", "--editable", action="store_true", help="link a local folder in place")
     p.add_argument("--name", help="install under this name")
+    p.add_argument(
+        "--deps",
+        action="store_true",
+        help="pip-install the package's python_dependencies / requirements.txt (default: list them)",
+    )
 
-    p = _command(sub, "uninstall", "remove an installed package")
+    p = _command(
+        sub, "uninstall", "remove an installed package", handler=PACKAGES_HANDLERS + "cmd_uninstall"
+    )
     p.add_argument("name")
 
-    p = _command(sub, "update", "update git-backed packages")
+    p = _command(
+        sub,
+        "update",
+        "update git-installed packages (pinned ones stay unless --ref)",
+        handler=PACKAGES_HANDLERS + "cmd_update",
+    )
     p.add_argument("target", nargs="?", help="package name")
-    p.add_argument("--all", action="store_true", help="update every git-backed package")
+    p.add_argument("--all", action="store_true", help="update every git-installed package")
+    p.add_argument("--ref", metavar="REF", help="move the package to this tag, branch or commit")
 
-    p = _command(sub, "list", "installed packages and local creature folders")
-    p.add_argument("--path", default="agents", help="local folder to scan (default: agents)")
+    p = _command(
+        sub,
+        "list",
+        "installed packages and local creature folders",
+        handler=PACKAGES_HANDLERS + "cmd_list",
+    )
+    p.add_argument(
+        "--path", default=None, help="local folder to scan (default: ./creatures and ./agents)"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
 
-    p = _command(sub, "info", "name, description, model, tools and sub-agents of a creature")
+    p = _command(
+        sub,
+        "info",
+        "name, description, model, tools and sub-agents of a creature (or a recipe, a package)",
+        handler=PACKAGES_HANDLERS + "cmd_info",
+    )
     p.add_argument("ref", help="creature folder, config file or @package/path")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
 
-    group = _group(sub, "marketplace", "find packages to install")
-    p = _command(group, "search", "search the package index", path="marketplace search")
+    group = _group(sub, "marketplace", "find packages to install", available=True)
+    p = _command(
+        group,
+        "search",
+        "search the package indexes",
+        path="marketplace search",
+        handler=PACKAGES_HANDLERS + "cmd_marketplace_search",
+    )
     p.add_argument("text", nargs="?", default="")
 
 

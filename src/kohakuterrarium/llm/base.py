@@ -79,6 +79,8 @@ class Usage:
     """prompt + completion."""
     cost_usd: float | None = None
     """Cost in US dollars when the model's price is known."""
+    cache_creation_tokens: int = 0
+    """Prompt tokens written into the provider's cache (Anthropic bills these apart)."""
 
     def add(self, other: Usage) -> None:
         """Add ``other`` into this usage in place."""
@@ -87,6 +89,7 @@ class Usage:
         self.cached_tokens += other.cached_tokens
         self.reasoning_tokens += other.reasoning_tokens
         self.total_tokens += other.total_tokens
+        self.cache_creation_tokens += other.cache_creation_tokens
         if other.cost_usd is not None:
             self.cost_usd = (self.cost_usd or 0.0) + other.cost_usd
 
@@ -98,6 +101,7 @@ class Usage:
             self.reasoning_tokens,
             self.total_tokens,
             self.cost_usd,
+            self.cache_creation_tokens,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -108,6 +112,7 @@ class Usage:
             "reasoning_tokens": self.reasoning_tokens,
             "total_tokens": self.total_tokens,
             "cost_usd": self.cost_usd,
+            "cache_creation_tokens": self.cache_creation_tokens,
         }
 
     @classmethod
@@ -126,6 +131,7 @@ class Usage:
             reasoning_tokens=int(d.get("reasoning_tokens") or 0),
             total_tokens=total,
             cost_usd=float(cost) if cost is not None else None,
+            cache_creation_tokens=int(d.get("cache_creation_tokens") or 0),
         )
 
 

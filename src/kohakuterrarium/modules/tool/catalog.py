@@ -16,6 +16,51 @@ from kohakuterrarium.errors import ModuleLoadError
 BUILTIN_TOOLS: dict[str, str] = {}
 """Tool name -> ``"package.module:ClassName"``."""
 
+# Shell, web and agent-service builtins (and the trigger setup tools, used via `type: trigger`).
+BUILTIN_TOOLS.update(
+    {
+        "bash": "kohakuterrarium.builtins.tools.bash:BashTool",
+        "python": "kohakuterrarium.builtins.tools.python:PythonTool",
+        "scratchpad": "kohakuterrarium.builtins.tools.scratchpad:ScratchpadTool",
+        "info": "kohakuterrarium.builtins.tools.info:InfoTool",
+        "ask_user": "kohakuterrarium.builtins.tools.ask_user:AskUserTool",
+        "send_message": "kohakuterrarium.builtins.tools.send_message:SendMessageTool",
+        "stop_task": "kohakuterrarium.builtins.tools.stop_task:StopTaskTool",
+        "web_fetch": "kohakuterrarium.builtins.tools.web_fetch:WebFetchTool",
+        "web_search": "kohakuterrarium.builtins.tools.web_search:WebSearchTool",
+        "add_timer": "kohakuterrarium.builtins.tools.trigger_setup:AddTimerTool",
+        "add_schedule": "kohakuterrarium.builtins.tools.trigger_setup:AddScheduleTool",
+        "watch_channel": "kohakuterrarium.builtins.tools.trigger_setup:WatchChannelTool",
+    }
+)
+
+# File tools (builtins/tools/: read, write, edit, search, notebooks, JSON).
+BUILTIN_TOOLS.update(
+    {
+        "read": "kohakuterrarium.builtins.tools.read:ReadTool",
+        "write": "kohakuterrarium.builtins.tools.write:WriteTool",
+        "edit": "kohakuterrarium.builtins.tools.edit:EditTool",
+        "multi_edit": "kohakuterrarium.builtins.tools.multi_edit:MultiEditTool",
+        "glob": "kohakuterrarium.builtins.tools.glob:GlobTool",
+        "grep": "kohakuterrarium.builtins.tools.grep:GrepTool",
+        "tree": "kohakuterrarium.builtins.tools.tree:TreeTool",
+        "notebook_read": "kohakuterrarium.builtins.tools.notebook_read:NotebookReadTool",
+        "notebook_edit": "kohakuterrarium.builtins.tools.notebook_edit:NotebookEditTool",
+        "json_read": "kohakuterrarium.builtins.tools.json_read:JsonReadTool",
+        "json_write": "kohakuterrarium.builtins.tools.json_write:JsonWriteTool",
+    }
+)
+
+# MCP meta-tools (builtins/tools/mcp_tools.py; the client itself is kohakuterrarium.mcp).
+BUILTIN_TOOLS.update(
+    {
+        "mcp_list": "kohakuterrarium.builtins.tools.mcp_tools:MCPListTool",
+        "mcp_call": "kohakuterrarium.builtins.tools.mcp_tools:MCPCallTool",
+        "mcp_connect": "kohakuterrarium.builtins.tools.mcp_tools:MCPConnectTool",
+        "mcp_disconnect": "kohakuterrarium.builtins.tools.mcp_tools:MCPDisconnectTool",
+    }
+)
+
 _LOADED: dict[str, type] = {}
 
 

@@ -1,0 +1,1 @@
+"""Builtin tools, registered by name in ``kohakuterrarium.modules.tool.catalog``."""
