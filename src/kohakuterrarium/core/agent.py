@@ -30,6 +30,7 @@ from kohakuterrarium.core.assembly import (
 from kohakuterrarium.core.config_types import AgentConfig
 from kohakuterrarium.core.controller import (
     DEFAULT_MAX_ROUNDS,
+    WAKE,
     TurnState,
     cancel_jobs,
     completion_event,
@@ -44,7 +45,6 @@ from kohakuterrarium.errors import (
     AgentStateError,
     BadValueError,
     KTError,
-    SessionError,
     TurnCancelled,
     TurnInterrupted,
     TurnTimeout,
@@ -101,7 +101,9 @@ class Agent:
         self.llm: BaseLLMProvider = resolve_llm(
             llm_override if llm_override is not None else llm, config
         )
-        self._owns_llm = llm is None and llm_override is None
+        # Providers we built from a name (or the config) are ours to close; instances are not.
+        chosen = llm_override if llm_override is not None else llm
+        self._owns_llm = chosen is None or isinstance(chosen, str)
 
         self.subagent_history: dict[str, list[dict[str, Any]]] = {}
         """The last conversation of each stateless sub-agent (for inspection and sessions)."""
@@ -119,11 +121,22 @@ class Agent:
         # Tools, sub-agents, skills, format, plugins, compaction, budget, termination:
         # everything a bad config can break is built here, so it fails at build time.
         assemble(self, tools, subagents, plugins)
-        self.session = session
-        self.session_store = None
+        self.session: Any = None
+        self.session_store: Any = None
+        self.prompt_base: str = config.system_prompt or ""
+        """The creature's own prompt (Jinja-rendered when the system prompt is built)."""
+        self.prompt_extra: list[str] = []
+        """Sections added at run time (MCP tools, ``update_system_prompt``)."""
 
         self._sinks: list[Any] = []
         self.turn_end_callbacks: list[Any] = []
+        self.turn_listeners = self.turn_end_callbacks  # the name the session layer uses
+        self.stop_listeners: list[Any] = []
+        """Called (sync or async) at the end of ``stop()``, before the model is closed."""
+        self.mcp: Any = None
+        """The MCP client manager, when the creature declares or connects MCP servers."""
+        self.path_guard: Any = None
+        """Optional sandbox of allowed roots for tools that write."""
         """Called with every TurnResult (sync, or async: run as a task); wiring, sessions."""
         self.runtime_services: dict[str, Any] = {}
         """Services plugins publish to tools (``ToolContext.runtime_services``)."""
@@ -139,6 +152,8 @@ class Agent:
         self._state = "new"  # new -> running -> stopped
         self._plugin_injected_messages: list[dict[str, Any]] = []
         self.update_system_prompt(None)
+        if session is not None:
+            self._attach_session(session)
 
     # ------------------------------------------------------------------ construction helpers
 
@@ -162,10 +177,7 @@ class Agent:
             config = load_config(source, pwd)
         else:  # reads files: keep the event loop free meanwhile
             config = await asyncio.to_thread(load_config, source, pwd)
-        agent = cls(config, llm=llm, tools=tools, pwd=pwd, **kwargs)
-        if session is not None:
-            agent._attach_session(session)
-        return agent
+        return cls(config, llm=llm, tools=tools, pwd=pwd, session=session, **kwargs)
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str], **kwargs: Any) -> Agent:
@@ -173,21 +185,19 @@ class Agent:
         return cls(load_config(path, kwargs.get("pwd")), **kwargs)
 
     def _attach_session(self, session: Any) -> None:
-        try:
-            from kohakuterrarium.session.attach import attach_session  # type: ignore[import-not-found]
-        except ModuleNotFoundError as exc:
-            raise SessionError(
-                "session persistence is not available in this build yet; pass session=None"
-            ) from exc
+        from kohakuterrarium.session.attach import attach_session
+
         attach_session(self, session)
 
     # ------------------------------------------------------------------ prompt
 
     def update_system_prompt(self, content: str | None, replace: bool = False) -> None:
         """Rebuild the system prompt; ``content`` is appended (or replaces the base)."""
-        if content:
-            base = self.config.system_prompt or ""
-            self.config.system_prompt = content if replace else f"{base}\n\n{content}"
+        # Kept on the agent, never written into the config: configs may be shared.
+        if content and replace:
+            self.prompt_base, self.prompt_extra = content, []
+        elif content:
+            self.prompt_extra.append(content)
         self.conversation.set_system_prompt(compose_system_prompt(self))
 
     def get_system_prompt(self) -> str:
@@ -231,6 +241,7 @@ class Agent:
             agent=self,
             job_id=job.job_id,
             file_read_state=self.file_read_state,
+            path_guard=self.path_guard,
             runtime_services=self.runtime_services,
         )
 
@@ -324,11 +335,21 @@ class Agent:
         if self.plugins is not None:
             from kohakuterrarium.modules.plugin.base import PluginContext
 
+            store = self.session_store
             ctx = PluginContext(
-                agent_name=self.name, working_dir=self.pwd, model=self.llm.model, _host_agent=self
+                agent_name=self.name,
+                working_dir=self.pwd,
+                model=self.llm.model,
+                session_id=store.get_meta("session_id") if store is not None else None,
+                _host_agent=self,
             )
             await self.plugins.load_all(ctx)
             await self.plugins.notify("on_agent_start")
+        if self.config.mcp_servers:
+            from kohakuterrarium.mcp.attach import attach_mcp
+
+            manager = await attach_mcp(self, self.config.mcp_servers)
+            self.update_system_prompt(manager.prompt_block())
         if self.output is not None:
             self._pump = OutputPump(self, self.output)
             self._pump.start()
@@ -371,6 +392,14 @@ class Agent:
         if self.output is not None:
             with contextlib.suppress(Exception):
                 await maybe_await(self.output.stop())
+        if self.mcp is not None:
+            with contextlib.suppress(Exception):
+                await self.mcp.shutdown()
+        for listener in self.stop_listeners:
+            try:
+                await maybe_await(listener())
+            except Exception:
+                logger.exception("stop listener failed", agent=self.name)
         if self._owns_llm:
             with contextlib.suppress(Exception):
                 await self.llm.close()
@@ -521,9 +550,11 @@ class Agent:
                         batch = [await turn.continuation.get()]
                         while not turn.continuation.empty():
                             batch.append(turn.continuation.get_nowait())
+                        batch = [ev for ev in batch if ev is not WAKE]
                         for ev in batch:
                             turn.pending.discard(ev.job_id or "")
-                        await run_cycle(self, batch, turn)
+                        if batch:
+                            await run_cycle(self, batch, turn)
                 finally:
                     self._current = None
                     if self._pump is not None:
@@ -546,6 +577,7 @@ class Agent:
             if not internal or task.uncancel() > 0:
                 turn.error = error
                 self._close_turn(turn)
+                self._turn_ended(self._result_of(turn, status, error))
                 raise
         except KTError as exc:
             status, error = "error", exc
@@ -557,7 +589,18 @@ class Agent:
                 timer.cancel()
         turn.error = error
         self._close_turn(turn)
-        result = TurnResult(
+        result = self._result_of(turn, status, error)
+        if self.termination is not None and self.parent is None:
+            self.termination.record_turn(tokens=result.usage.total_tokens)
+            if self.termination.should_terminate(result.text):
+                self.terminated = self.termination.reason or "termination condition met"
+                self.emit_activity("terminated", "", {"reason": self.terminated}, None)
+        self._turn_ended(result)
+        return result
+
+    @staticmethod
+    def _result_of(turn: TurnState, status: str, error: BaseException | None) -> TurnResult:
+        return TurnResult(
             status=status,  # type: ignore[arg-type]
             text=turn.last_text,
             usage=turn.usage.copy(),
@@ -567,14 +610,10 @@ class Agent:
             turn_index=turn.index,
             duration_s=time.perf_counter() - turn.started,
         )
-        if self.termination is not None and self.parent is None:
-            self.termination.record_turn(tokens=result.usage.total_tokens)
-            if self.termination.should_terminate(result.text):
-                self.terminated = self.termination.reason or "termination condition met"
-                self.emit_activity("terminated", "", {"reason": self.terminated}, None)
+
+    def _turn_ended(self, result: TurnResult) -> None:
         for callback in self.turn_end_callbacks:
             self._call_turn_end(callback, result)
-        return result
 
     def _call_turn_end(self, callback: Any, result: TurnResult) -> None:
         try:

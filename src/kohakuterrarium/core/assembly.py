@@ -218,7 +218,7 @@ def compose_system_prompt(agent: Agent) -> str:
     """The full system prompt of ``agent`` from its config, tools, sub-agents and plugins."""
     from kohakuterrarium.prompt.aggregator import PromptParts, build_system_prompt
 
-    base = agent.config.system_prompt or ""
+    base = agent.prompt_base
     if "{%" in base:
         _use_package_prompts()
 
@@ -250,7 +250,7 @@ def compose_system_prompt(agent: Agent) -> str:
             prose = [*prose, index]
     config = agent.config
     parts = PromptParts(
-        base=config.system_prompt or "",
+        base="\n\n".join([base, *agent.prompt_extra]),
         variables={
             "agent_name": agent.name,
             "creature_name": agent.name,

@@ -308,7 +308,10 @@ class McpServerModel(ClosedModel):
     args: list[str] | None = None
     env: dict[str, str] | None = None
     url: str | None = None
+    headers: dict[str, str] | None = None
     connect_timeout: float | None = Field(default=None, gt=0)
+    call_timeout: float | None = Field(default=None, gt=0)
+    cwd: str | None = None
 
     @field_validator("env", mode="before")
     @classmethod

@@ -248,7 +248,9 @@ async def _run_tool_job(agent: Agent, job: Job, tool: Any) -> None:
                 "pre_tool_execute", args, tool_name=job.name, job_id=job.job_id, context=context
             )
             job.args = args
-        timeout = float(getattr(tool.config, "timeout", 0) or 0)
+        # Tools that honour a per-call timeout themselves (bash, python) are not capped here.
+        own = getattr(tool, "enforces_own_timeout", False)
+        timeout = 0.0 if own else float(getattr(tool.config, "timeout", 0) or 0)
         lock = None if getattr(tool, "is_concurrency_safe", True) else agent.serial_lock
         async with lock if lock is not None else contextlib.nullcontext():
             if timeout > 0:
@@ -362,14 +364,29 @@ async def settle(jobs: list[Job], timeout: float = 5.0) -> None:
         await asyncio.wait(tasks, timeout=timeout)
 
 
-def cancel_jobs(agent: Agent, jobs: list[Job], reason: str) -> None:
+def cancel_jobs(agent: Agent, jobs: list[Job], reason: str, text: str | None = None) -> None:
     """Close ``jobs`` now with a ``reason`` result (so the conversation stays valid), then
-    cancel their tasks."""
-    text = CANCEL_TEXT.get(reason, "cancelled")
+    cancel their tasks. A turn waiting for one of them stops waiting."""
+    text = text or CANCEL_TEXT.get(reason, "cancelled")
     for job in jobs:
         _finish_job(agent, job, reason, ToolResult(error=text), notify=False)
         if job.task is not None and not job.task.done():
             job.task.cancel()
+        turn = job.turn
+        if turn is not None and job.job_id in turn.pending:
+            turn.pending.discard(job.job_id)
+            if turn.continuation is not None:
+                turn.continuation.put_nowait(WAKE)
+
+
+async def cancel_job(agent: Agent, job: Job, text: str = "cancelled") -> None:
+    """Cancel one job (``stop_task``, UIs) and wait until it has really stopped."""
+    cancel_jobs(agent, [job], "cancelled", text)
+    await settle([job])
+
+
+WAKE = TriggerEvent("wake", "", {"silent": True, "wake": True})
+"""Wakes a turn waiting for background jobs so it re-checks what is still pending."""
 
 
 # --------------------------------------------------------------------------- commands
@@ -478,6 +495,9 @@ async def run_round(agent: Agent, turn: TurnState) -> bool:
         msg: dict[str, Any] = {"role": "assistant", "content": "".join(raw)}
         if native_calls:
             msg["tool_calls"] = native_calls
+        extra = getattr(agent.llm, "last_assistant_extra_fields", None)
+        if extra:  # reasoning the provider must see again next round (thinking blocks, ...)
+            msg.update(extra)
         conv.append(msg)
 
     stream = agent.llm.stream(messages, tools=schemas, **agent.request_options)
@@ -615,7 +635,9 @@ def describe_args(args: dict[str, Any]) -> str:
 __all__ = [
     "CANCEL_TEXT",
     "DEFAULT_MAX_ROUNDS",
+    "WAKE",
     "TurnState",
+    "cancel_job",
     "cancel_jobs",
     "completion_event",
     "content_text",

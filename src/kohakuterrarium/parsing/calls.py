@@ -48,6 +48,9 @@ CONTENT_ARG_MAP: Mapping[str, str] = {
     "send_message": "message",
     "info": "name",  # not "tool_name": the info tool reads `name` (CONTRACT Part C 12)
     "read_job": "job_id",
+    "json_write": "value",
+    "notebook_edit": "new_source",
+    "multi_edit": "edits",
 }
 """Built-in tools whose block body fills a specific argument."""
 

@@ -8,7 +8,6 @@ the job has really stopped (bounded wait).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from kohakuterrarium.builtins.tools._shared import DirectTool, agent_of, object_schema
@@ -88,19 +87,9 @@ class StopTaskTool(DirectTool):
 
 async def _cancel_job(agent: Any, job: Any) -> None:
     """Finish ``job`` as cancelled, cancel its task, and wait (bounded) until it has stopped."""
-    from kohakuterrarium.core.controller import cancel_jobs
+    from kohakuterrarium.core.controller import cancel_job
 
-    cancel_jobs(agent, [job], "cancelled")
-    if job.result is not None:
-        job.result.error = STOP_TEXT
-    # A cancelled background job never reports completion, so its turn must stop waiting for it.
-    turn = getattr(job, "turn", None)
-    pending = getattr(turn, "pending", None)
-    if pending is not None:
-        pending.discard(job.job_id)
-    task = job.task
-    if task is not None and not task.done():
-        await asyncio.wait({task}, timeout=_SETTLE_S)
+    await cancel_job(agent, job, STOP_TEXT)
 
 
 __all__ = ["STOP_TEXT", "StopTaskTool", "trigger_ids"]

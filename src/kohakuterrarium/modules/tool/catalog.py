@@ -108,3 +108,29 @@ __all__ = [
     "get_builtin_tool_class",
     "register_builtin",
 ]
+
+# Engine tools: usable only on creatures hosted by a Terrarium (they reach it through their
+# context); listed here so a root config naming them loads before the engine is imported.
+_GROUP = "kohakuterrarium.terrarium.group_tools"
+_ROOT = "kohakuterrarium.terrarium.root_tools"
+BUILTIN_TOOLS.update(
+    {
+        "send_channel": f"{_GROUP}:SendChannelTool",
+        "group_send": f"{_GROUP}:GroupSendTool",
+        "group_add_node": f"{_GROUP}:GroupAddNodeTool",
+        "group_remove_node": f"{_GROUP}:GroupRemoveNodeTool",
+        "group_start_node": f"{_GROUP}:GroupStartNodeTool",
+        "group_stop_node": f"{_GROUP}:GroupStopNodeTool",
+        "group_channel": f"{_GROUP}:GroupChannelTool",
+        "group_wire": f"{_GROUP}:GroupWireTool",
+        "group_status": f"{_GROUP}:GroupStatusTool",
+        "terrarium_create": f"{_ROOT}:TerrariumCreateTool",
+        "terrarium_status": f"{_ROOT}:TerrariumStatusTool",
+        "terrarium_stop": f"{_ROOT}:TerrariumStopTool",
+        "terrarium_send": f"{_ROOT}:TerrariumSendTool",
+        "terrarium_observe": f"{_ROOT}:TerrariumObserveTool",
+        "terrarium_history": f"{_ROOT}:TerrariumHistoryTool",
+        "creature_start": f"{_ROOT}:CreatureStartTool",
+        "creature_stop": f"{_ROOT}:CreatureStopTool",
+    }
+)
