@@ -203,3 +203,21 @@ async def test_factory_builds_a_fresh_agent_per_call():
     assert await step("b") == "two"
     # Fresh creature each time: the second call saw no earlier history.
     assert [m["role"] for m in llm.call_log[1]] == ["system", "user"]
+
+
+async def test_agents_on_a_terrarium_engine_compose_and_are_removed_after():
+    from kohakuterrarium import Terrarium
+
+    async with Terrarium() as engine:
+        a = await agent(AgentConfig(name="alpha"), engine=engine, llm=ScriptedLLM(["from a"]))
+        b = await agent(AgentConfig(name="beta"), engine=engine, llm=ScriptedLLM(["from b"]))
+        c = await agent(AgentConfig(name="gamma"), engine=engine, llm=ScriptedLLM(["from c"]))
+        assert len(engine) == 3
+        result = await ((a >> upper) & b | c)("go")
+        assert result == ["FROM A", "from b"]
+        fresh = factory(AgentConfig(name="delta"), engine=engine, llm=ScriptedLLM(["d"]))
+        assert await fresh("x") == "d"
+        assert len(engine) == 3  # the factory's creature was removed after its call
+        for step in (a, b, c):
+            await step.close()
+        assert len(engine) == 0

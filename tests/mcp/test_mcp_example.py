@@ -59,3 +59,37 @@ async def test_the_example_servers_connect_and_answer():
         assert "### time" in block and "- celsius_to_fahrenheit(celsius*)" in block
     finally:
         await manager.shutdown()
+
+
+async def test_the_example_creature_runs_a_scripted_turn_through_the_meta_tools():
+    pytest.importorskip("mcp", reason="needs the 'mcp' package ([mcp] extra)")
+    from mcp_helpers import TIME_SERVER
+
+    from kohakuterrarium.testing import ScriptEntry
+
+    if TIME_SERVER is None:
+        pytest.skip("mcp-server-time is not installed (dev extra)")
+    config = load_agent_config(DEMO)
+    config.mcp_servers = [
+        {**s, "command": sys.executable} if s["command"] == "python" else s
+        for s in config.mcp_servers
+    ]
+
+    def call(name, **args):
+        return ScriptEntry(tool_calls=[{"name": name, "arguments": args}])
+
+    llm = ScriptedLLM(
+        [
+            call("mcp_list"),
+            call("mcp_call", server="units", tool="celsius_to_fahrenheit", args={"celsius": 100}),
+            call("mcp_call", server="time", tool="get_current_time", args={"timezone": "UTC"}),
+            "100 °C is 212 °F.",
+        ]
+    )
+    async with Agent(config, llm=llm) as agent:
+        result = await agent.run("How hot is boiling water in Fahrenheit, and what time is it?")
+    assert result.ok and result.text == "100 °C is 212 °F."
+    listed, units, time_call = result.tool_calls
+    assert "celsius_to_fahrenheit" in listed.result and "get_current_time" in listed.result
+    assert "212" in units.result
+    assert units.status == time_call.status == "ok"
