@@ -25,6 +25,7 @@ from kohakuterrarium.core.assembly import (
     assemble,
     compose_system_prompt,
     load_config,
+    load_config_triggers,
     make_subagent,
 )
 from kohakuterrarium.core.config_types import AgentConfig
@@ -152,6 +153,7 @@ class Agent:
         self._state = "new"  # new -> running -> stopped
         self._plugin_injected_messages: list[dict[str, Any]] = []
         self.update_system_prompt(None)
+        self._config_triggers = load_config_triggers(self)
         if session is not None:
             self._attach_session(session)
 
@@ -358,6 +360,16 @@ class Agent:
         if self.termination is not None:
             self.termination.start()
         self._spawn(self._worker(), "worker")
+        for trigger_id, trigger in self._config_triggers:
+            await self.triggers.add(trigger, trigger_id)
+        if self.config.startup_trigger:
+            self._inbox.put_nowait(
+                TriggerEvent(
+                    EventType.STARTUP,
+                    self.config.startup_trigger.get("prompt", ""),
+                    stackable=False,
+                )
+            )
         if self.input is not None:
             await maybe_await(self.input.start())
             self._spawn(self._input_loop(), "input")

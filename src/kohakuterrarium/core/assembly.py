@@ -369,6 +369,76 @@ def load_config_subagents(agent: Agent, entries: list[Any]) -> list[Any]:
     return specs
 
 
+_BUILTIN_TRIGGERS = {
+    "timer": "kohakuterrarium.builtins.triggers.timer:TimerTrigger",
+    "channel": "kohakuterrarium.builtins.triggers.channel:ChannelTrigger",
+}
+"""``triggers:`` types the framework ships, resolved by name at build time."""
+
+
+def _package_trigger_class(type_name: str) -> tuple[str, str] | None:
+    from kohakuterrarium.packages import list_packages, load_manifest
+
+    for pkg in list_packages():
+        root = pkg.get("path")
+        if root is None:
+            continue
+        for entry in load_manifest(Path(root)).get("triggers") or []:
+            if isinstance(entry, dict) and entry.get("name") == type_name:
+                return entry.get("module"), entry.get("class") or entry.get("class_name")
+    return None
+
+
+def load_config_triggers(agent: Agent) -> list[tuple[str, Any]]:
+    """(id, trigger) for every ``triggers:`` entry; started with the agent."""
+    import importlib
+
+    from kohakuterrarium.core.loader import instantiate, load_class
+
+    out = []
+    for entry in agent.config.triggers:
+        entry = dict(entry)
+        type_name = str(entry.pop("type"))
+        name = entry.pop("name", None)
+        module = entry.pop("module", None)
+        class_name = entry.pop("class", None) or entry.pop("class_name", None)
+        prompt = entry.pop("prompt", None)
+        if type_name in _BUILTIN_TRIGGERS:
+            mod, _, attr = _BUILTIN_TRIGGERS[type_name].partition(":")
+            cls = getattr(importlib.import_module(mod), attr)
+            if type_name == "channel":
+                entry["channel_name"] = entry.pop("channel", None) or ""
+                entry.setdefault("environment", agent.environment)
+                entry.setdefault("ignore_sender", agent.name)
+            label = type_name
+        else:
+            if type_name not in ("custom", "package"):
+                found = _package_trigger_class(type_name)
+                if found is None:
+                    raise ConfigError(
+                        f"unknown trigger type '{type_name}'",
+                        file=_config_file(agent),
+                        key="triggers",
+                        hint=did_you_mean(type_name, [*_BUILTIN_TRIGGERS, "custom", "package"])
+                        or "use timer, channel, custom/package with module and class, or a "
+                        "trigger name from an installed package",
+                    )
+                module, class_name = found
+            cls = load_class(
+                module,
+                class_name,
+                kind="trigger",
+                name=name or type_name,
+                base_dirs=agent.config.base_dirs or [agent.pwd],
+            )
+            label = class_name or type_name
+        trigger = instantiate(
+            cls, {"prompt": prompt, **entry}, kind="trigger", name=name or type_name
+        )
+        out.append((name or f"{type_name}_{label}", trigger))
+    return out
+
+
 __all__ = [
     "as_tool",
     "assemble",
@@ -378,5 +448,6 @@ __all__ = [
     "load_config_plugins",
     "load_config_subagents",
     "load_config_tools",
+    "load_config_triggers",
     "make_subagent",
 ]
