@@ -109,6 +109,8 @@ __all__ = [
     "register_builtin",
 ]
 
+BUILTIN_TOOLS["search_memory"] = "kohakuterrarium.builtins.tools.search_memory:SearchMemoryTool"
+
 # Engine tools: usable only on creatures hosted by a Terrarium (they reach it through their
 # context); listed here so a root config naming them loads before the engine is imported.
 _GROUP = "kohakuterrarium.terrarium.group_tools"
