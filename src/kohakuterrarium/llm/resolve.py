@@ -29,7 +29,7 @@ def resolve_llm(spec: Any, config: AgentConfig | None = None) -> BaseLLMProvider
     if name is None and config is not None:
         name = config.llm or config.model
     if isinstance(name, str) and (
-        name == "scripted" or name.startswith(("scripted:", "scripted-error:"))
+        name == "scripted" or name.startswith(("scripted:", "scripted-error:", "scripted-file:"))
     ):
         from kohakuterrarium.llm.scripted import scripted_from_spec
 

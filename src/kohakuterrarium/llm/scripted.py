@@ -190,14 +190,45 @@ def scripted_from_spec(spec: str) -> ScriptedLLM:
     """Build a scripted LLM from a CLI-style spec.
 
     ``scripted`` answers "OK"; ``scripted:<text>`` always answers ``<text>``;
-    ``scripted-error:<text>`` streams a little then fails with a ProviderError saying ``<text>``.
+    ``scripted-error:<text>`` streams a little then fails with a ProviderError saying ``<text>``;
+    ``scripted-file:<path>`` replays a JSON script (see :func:`scripted_from_file`).
     """
     kind, _, arg = spec.partition(":")
     if kind == "scripted":
         return ScriptedLLM([arg or "OK"])
+    if kind == "scripted-file":
+        return scripted_from_file(arg)
     if kind == "scripted-error":
         return ScriptedLLM([ScriptEntry("partial ", error=arg or "scripted failure")])
     raise ValueError(f"not a scripted LLM spec: {spec!r}")
 
 
-__all__ = ["ScriptEntry", "ScriptedCall", "ScriptedLLM", "scripted_from_spec"]
+def scripted_from_file(path: str) -> ScriptedLLM:
+    """A scripted LLM from a JSON file: a list of strings or ScriptEntry objects
+    (``{"response": ..., "tool_calls": [{"name": ..., "arguments": {...}}], "match": ...}``)."""
+    from pathlib import Path
+
+    from kohakuterrarium.errors import BadValueError, MissingFileError
+
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise MissingFileError(f"no script file at {file}", key="llm")
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        entries = [e if isinstance(e, str) else ScriptEntry(**e) for e in data]
+    except (ValueError, TypeError) as exc:
+        raise BadValueError(
+            f"bad script: {exc}",
+            file=str(file),
+            hint='a JSON list of strings or {"response", "tool_calls", "match"} objects',
+        ) from exc
+    return ScriptedLLM(entries)
+
+
+__all__ = [
+    "ScriptEntry",
+    "ScriptedCall",
+    "ScriptedLLM",
+    "scripted_from_file",
+    "scripted_from_spec",
+]
