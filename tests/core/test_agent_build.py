@@ -88,3 +88,26 @@ async def test_package_reference_and_prompt_fragment_include(tmp_path, monkeypat
     assert packages.install_package(pack, editable=True) == "mypack"
     agent = await Agent.build("@mypack/creatures/helper", llm="scripted")
     assert agent.get_system_prompt().startswith("I am helper.\nRule: be brief.")
+
+
+async def test_prompt_context_files_render_into_the_prompt(tmp_path):
+    (tmp_path / "notes.md").write_text("Project uses tabs.")
+    agent = await Agent.build(
+        {
+            "name": "p",
+            "system_prompt": "Rules:\n{{ notes }}",
+            "prompt_context_files": {"notes": "notes.md"},
+        },
+        llm="scripted",
+        pwd=tmp_path,
+    )
+    assert agent.get_system_prompt().startswith("Rules:\nProject uses tabs.")
+
+
+async def test_ephemeral_creature_forgets_between_turns():
+    llm = ScriptedLLM(["one", "two"])
+    agent = await Agent.build({"name": "e", "controller": {"ephemeral": True}}, llm=llm)
+    async with agent:
+        await agent.run("first")
+        await agent.run("second")
+    assert [m["role"] for m in llm.call_log[1]] == ["system", "user"]

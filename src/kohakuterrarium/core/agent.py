@@ -607,6 +607,8 @@ class Agent:
             if self.termination.should_terminate(result.text):
                 self.terminated = self.termination.reason or "termination condition met"
                 self.emit_activity("terminated", "", {"reason": self.terminated}, None)
+        if self.config.ephemeral:
+            self.conversation.clear()  # ephemeral creatures keep no history between turns
         self._turn_ended(result)
         return result
 

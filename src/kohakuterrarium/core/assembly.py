@@ -214,11 +214,31 @@ def make_subagent(parent: Agent, spec: Any) -> Agent:
     )
 
 
+def _context_file_variables(agent: Agent) -> dict[str, str]:
+    """``prompt_context_files``: template variable -> the text of a file."""
+    from kohakuterrarium.errors import MissingFileError
+
+    out = {}
+    for var, rel in (agent.config.prompt_context_files or {}).items():
+        path = Path(rel) if Path(rel).is_absolute() else agent.pwd / rel
+        if not path.is_file():
+            raise MissingFileError(
+                f"prompt context file '{rel}' not found",
+                file=_config_file(agent),
+                key=f"prompt_context_files.{var}",
+            )
+        out[var] = path.read_text(encoding="utf-8")
+    return out
+
+
 def compose_system_prompt(agent: Agent) -> str:
     """The full system prompt of ``agent`` from its config, tools, sub-agents and plugins."""
     from kohakuterrarium.prompt.aggregator import PromptParts, build_system_prompt
 
     base = agent.prompt_base
+    if agent.config.prompt_context_files and "{{" not in base:
+        # Variables only render through Jinja; without a placeholder, append the files.
+        base = "\n\n".join([base, *_context_file_variables(agent).values()])
     if "{%" in base:
         _use_package_prompts()
 
@@ -252,6 +272,7 @@ def compose_system_prompt(agent: Agent) -> str:
     parts = PromptParts(
         base="\n\n".join([base, *agent.prompt_extra]),
         variables={
+            **_context_file_variables(agent),
             "agent_name": agent.name,
             "creature_name": agent.name,
             "pwd": str(agent.pwd),
